@@ -1,0 +1,54 @@
+"""Explicit exception types.
+
+Every error a user can cause (a bad file, a bad scenario, a refused operation) is an
+``ItlsimError`` subclass whose ``str()`` is one line that names the file, where in it, what is
+wrong and, where possible, what would be valid. The CLI prints that line and exits; it never
+shows a traceback for these.
+"""
+
+from __future__ import annotations
+
+
+class ItlsimError(Exception):
+    """Base class of every error itlsim reports to a user."""
+
+    exit_code = 2
+
+
+class TLVError(ItlsimError):
+    """An ITL/CTL file that cannot be read: unreadable, truncated or malformed.
+
+    ``path`` is the file (or ``"<bytes>"``), ``offset`` the byte position where the problem
+    was found.
+    """
+
+    def __init__(self, message: str, *, path: str = "<bytes>", offset: int | None = None):
+        self.path = path
+        self.offset = offset
+        self.reason = message
+        where = f" at byte {offset}" if offset is not None else ""
+        super().__init__(f"{path}{where}: {message}")
+
+    def with_path(self, path: str) -> TLVError:
+        """The same error, attributed to ``path`` (parsers work on bytes, callers know files)."""
+        return TLVError(self.reason, path=path, offset=self.offset)
+
+
+class SignatureError(ItlsimError):
+    """A trust list that parses but whose signature does not verify."""
+
+    exit_code = 1
+
+
+class ConfigError(ItlsimError):
+    """A cluster, scenario or sweep file with an error: file, line, key, what was expected."""
+
+    def __init__(self, message: str, *, path: str = "<input>", line: int | None = None,
+                 key: str | None = None):
+        self.path = path
+        self.line = line
+        self.key = key
+        self.reason = message
+        where = f":{line}" if line is not None else ""
+        what = f" [{key}]" if key else ""
+        super().__init__(f"{path}{where}{what}: {message}")
