@@ -1,0 +1,50 @@
+"""Observing trust: ``show itl`` on a node, DeviceTLInfo status, bulk-reset recoverability.
+
+O1: ``show itl`` prints a node's current ITL. O2: phones report the SHA-1 of their installed ITL
+in the DeviceTLInfo alarm (firmware 9.4(1)+); comparing it with the SHA-1 of the ITL their TFTP
+server serves gives CUCM 14's "ITL File Status": Match / MisMatch / Not Installed / Unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sim import show
+from sim.cluster import Cluster
+from sim.phone import PhoneTrust
+from sim.tftp import ServedFiles, reset_signer
+
+MATCH, MISMATCH, NOT_INSTALLED, UNKNOWN = "Match", "MisMatch", "Not Installed", "Unknown"
+
+
+def show_itl(cluster: Cluster, node_name: str) -> str:
+    """What ``show itl`` prints on ``node_name`` now (O1), or why there is nothing to show."""
+    served = cluster.served.get(node_name)
+    if served is None:
+        return f"The ITL file is not available: Cisco Tftp is not running on {node_name}"
+    return show.render(served.itl, path="ITLFile.tlv", verified=True, reason=None)
+
+
+def itl_sha1(served: ServedFiles) -> str:
+    return hashlib.sha1(served.itl.raw).hexdigest()
+
+
+def itl_file_status(phone: PhoneTrust, served: ServedFiles | None, *, reported: bool) -> str:
+    """CUCM 14's ITL File Status for a phone (O2). ``reported``: the phone has sent a
+    DeviceTLInfo alarm (firmware 9.4(1)+ and registered since)."""
+    if not phone.itl_support:
+        return UNKNOWN
+    if phone.itl is None:
+        return NOT_INSTALLED
+    if not reported or served is None:
+        return UNKNOWN
+    return MATCH if phone.itl.raw == served.itl.raw else MISMATCH
+
+
+def recoverable_by_bulk_reset(phone: PhoneTrust, cluster: Cluster) -> bool:
+    """Would `utils itl reset` + a phone reset recover this phone? Only if its ITL lists the
+    reset key as SAST (seed: "bulk reset only works if phones have an ITL that contains the
+    ITLRecovery entry"; A4)."""
+    if cluster.itl_recovery is None:
+        return False
+    return phone.holds_sast(reset_signer(cluster).identity)
