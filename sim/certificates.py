@@ -70,9 +70,17 @@ class Organisation:
 
 
 def cisco_name(name: x509.Name) -> str:
-    """A name as CUCM writes it in ITL/CTL files: ``CN=a;OU=b;...`` in RDN order (O1)."""
+    """A name as CUCM writes it in ITL/CTL files: ``CN=..;OU=..;O=..;L=..;ST=..;C=..`` (O1).
+
+    CUCM writes the parts in this fixed order whatever their order inside the certificate (the
+    real CTL in shared/testdata stores C, O, OU, CN, ST, L and names them CN first); other
+    attributes follow in certificate order.
+    """
+    order = list(_SHORT_NAMES)
+    attributes = sorted(name, key=lambda a: order.index(a.oid) if a.oid in order else len(order))
     return ";".join(
-        f"{_SHORT_NAMES.get(attr.oid, attr.oid.dotted_string)}={attr.value}" for attr in name
+        f"{_SHORT_NAMES.get(attr.oid, attr.oid.dotted_string)}={attr.value}"
+        for attr in attributes
     )
 
 
