@@ -77,3 +77,50 @@ def show_itl(path: str, as_json: bool) -> None:
 def show_ctl(path: str, as_json: bool) -> None:
     """Parse, print and verify a CTL file (CTLFile.tlv) like CUCM's `show ctl`."""
     show_trust_list(path, as_json=as_json, expected_kind="CTL")
+
+
+@main.command("make-itl")
+@click.argument("cluster_file", metavar="CLUSTER.toml")
+@click.option("--node", required=True, help="The TFTP node whose ITLFile.tlv to write.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the ITL file.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the simulated keys.")
+@click.option("--reset", is_flag=True,
+              help="Write the bulk-reset ITL (`utils itl reset localkey`, A4) instead.")
+def make_itl(cluster_file: str, node: str, out: str, seed: int, reset: bool) -> None:
+    """Write the ITL a TFTP node of the cluster in CLUSTER.toml serves (its [cluster] section)."""
+    from sim.itlfiles import write_node_itl
+
+    written = write_node_itl(cluster_file, node, out, seed=seed, reset=reset)
+    click.echo(f"wrote {out} ({written.length} bytes, {len(written.records)} records, signed by "
+               f"{written.signer})")
+
+
+@main.command("validate")
+@click.argument("scenario_file", metavar="SCENARIO.toml")
+def validate(scenario_file: str) -> None:
+    """Check a scenario file; errors name the file, line, key and what would be valid."""
+    from sim.scenario import validate_file
+
+    click.echo(f"{scenario_file}: OK - {validate_file(scenario_file)}")
+
+
+@main.command("run")
+@click.argument("scenario_file", metavar="SCENARIO.toml")
+@click.option("--seed", type=int, default=None, help="Override [simulation] seed.")
+@click.option("--out", default="results", show_default=True, type=click.Path(file_okay=False),
+              help="Results folder; the run lands in OUT/<scenario>/<run id>/.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a scenario value, e.g. --set phones.0.count=500 (repeatable).")
+@click.option("--quiet", is_flag=True, help="No progress bar and no text summary.")
+def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ...],
+        quiet: bool) -> None:
+    """Simulate a scenario and write summary, time series, event log and recovery.png."""
+    from sim.runner import run_scenario_file
+
+    result, folder = run_scenario_file(scenario_file, seed=seed, overrides=overrides, out=out,
+                                       progress=not quiet)
+    if not quiet:
+        from sim.results import text_summary
+
+        click.echo(text_summary(result, folder))

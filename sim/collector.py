@@ -1,0 +1,79 @@
+"""The DataCollector: phone-state counts, the time series, the event log, summary counters.
+
+State changes are counted as they happen (O(1) per change), so sampling the time series at
+each resolution tick is a copy of five integers. The event log keeps, in order, every
+administrator operation with its outcome and every phone state change with its reason; it is
+formatted once at the end of the run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+OFFLINE, BOOTING, TRUSTED, LOCKED, UNSECURED = "offline", "booting", "trusted", "locked", \
+    "unsecured"
+STATES = (TRUSTED, LOCKED, BOOTING, OFFLINE, UNSECURED)
+
+
+@dataclass
+class Collector:
+    """Counts and logs for one run."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+    series: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)
+    phone_log: list[tuple[float, int, str, str, str]] = field(default_factory=list)
+    operation_log: list[tuple[float, dict]] = field(default_factory=list)
+    locked_peak: int = 0
+    boots: int = 0
+    manual_visits: int = 0
+    remote_fixes: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def change(self, now: float, phone: int, old: str, new: str, reason: str) -> None:
+        """Phone ``phone`` moves from ``old`` to ``new`` because of ``reason``."""
+        counts = self.counts
+        counts[old] -= 1
+        counts[new] += 1
+        self.phone_log.append((now, phone, old, new, reason))
+        if new == LOCKED:
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
+            if counts[LOCKED] > self.locked_peak:
+                self.locked_peak = counts[LOCKED]
+
+    def place(self, state: str) -> None:
+        """Count a phone entering the run in ``state`` (no log line: it is the start)."""
+        self.counts[state] += 1
+
+    def sample(self, now: float) -> None:
+        self.series.append((now, tuple(self.counts[s] for s in STATES)))
+
+    def operation(self, now: float, entry: dict) -> None:
+        self.operation_log.append((now, entry))
+
+    def event_lines(self, phone_names: list[str], populations: list[str]) -> list[str]:
+        """The event log as JSON lines, operations and phone changes merged in time order
+        (operations first at equal times: they cause the changes)."""
+        ops = [(t, 0, i, json.dumps({"t": round(t, 3), "kind": "operation", **entry},
+                                    sort_keys=True))
+               for i, (t, entry) in enumerate(self.operation_log)]
+        phones = [(t, 1, i, f'{{"from": "{old}", "kind": "phone", "phone": "{phone_names[p]}", '
+                            f'"population": "{populations[p]}", "reason": "{reason}", '
+                            f'"t": {round(t, 3)}, "to": "{new}"}}')
+                  for i, (t, p, old, new, reason) in enumerate(self.phone_log)]
+        return [line for *_, line in sorted(ops + phones)]
+
+    def time_to_share(self, total: int, share: float = 0.99) -> float | None:
+        """When the trusted (or unsecured-by-rollback) share last reached ``share`` of the
+        fleet and stayed there to the end; ``None`` if it never did after a phone locked."""
+        if not self.series or total == 0:
+            return None
+        trusted, unsecured = STATES.index(TRUSTED), STATES.index(UNSECURED)
+        last_below = None
+        for now, values in self.series:
+            if values[trusted] + values[unsecured] < share * total:
+                last_below = now
+        if last_below is None:
+            return 0.0
+        later = [t for t, _ in self.series if t > last_below]
+        return later[0] if later else None

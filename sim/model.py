@@ -1,0 +1,216 @@
+"""The fleet model: SimPy drives phones through the boot sequence against the trust engine.
+
+``FleetModel`` owns the environment, the cluster (``sim.cluster``), the phones (``sim.fleet``),
+the service capacities (``sim.services``) and the collector (``sim.collector``). A phone boot
+follows trust-model section 4: hardware boot (incl. firmware, VLAN, DHCP), CTL and ITL requests
+at its first reachable TFTP server, ITL decision (TVS when needed), signed config, registration
+and DeviceTLInfo. The decisions are the engine's (``PhoneTrust``); this module adds only time,
+capacity and bookkeeping. Decisions are memoised per (installed files, offered file, group)
+between cluster changes, so a fleet of identical phones costs one decision per distinct case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.cluster import Cluster, Node
+from sim.collector import BOOTING, LOCKED, OFFLINE, Collector
+from sim.fleet import Group, Phone
+from sim.phone import TVS_CACHE_SECONDS, Decision, TvsContext
+from sim.services import Slots
+from sim.tftp import ServedFiles
+from sim.verify import Verifier
+
+Process = Generator[simpy.Event, Any, None]
+
+
+class Sampler:
+    """Draws from a scenario distribution in blocks (numpy), handed out one float at a time."""
+
+    __slots__ = ("dist", "rng", "block", "buffer")
+
+    def __init__(self, dist: Any, rng: np.random.Generator, block: int = 1024):
+        self.dist = dist
+        self.rng = rng
+        self.block = block
+        self.buffer: list[float] = []
+
+    def __call__(self) -> float:
+        if not self.buffer:
+            self.buffer = self.dist.sample_many(self.rng, self.block).tolist()
+            self.buffer.reverse()
+        return self.buffer.pop()
+
+
+class FleetModel:
+    """One simulated run: cluster + fleet + services + collector on a SimPy environment."""
+
+    def __init__(self, env: simpy.Environment, cluster: Cluster, groups: list[Group],
+                 phones: list[Phone], samplers: dict[str, Sampler], *, serving_count: int,
+                 tvs_capacity: int):
+        self.env = env
+        self.cluster = cluster
+        self.groups = groups
+        self.phones = phones
+        self.sample = samplers
+        self.collector = Collector()
+        self.verifier = Verifier()
+        self.tftp = {n.name: Slots(env, n.name, serving_count) for n in cluster.nodes.values()}
+        self.tvs = {n.name: Slots(env, n.name, tvs_capacity) for n in cluster.nodes.values()}
+        self._memo: dict[tuple, tuple[Decision, Any, tuple]] = {}
+        self._contexts = {g.index: self._tvs_context(g) for g in groups}
+        self.on_lock: list[Any] = []  # callbacks(phone): manual recovery queues locked phones
+
+    # -- cluster changes -------------------------------------------------------------------
+
+    def cluster_changed(self) -> None:
+        """Forget memoised decisions: served files, certificates or reachability changed."""
+        self._memo.clear()
+
+    def _tvs_context(self, group: Group) -> TvsContext:
+        nodes = [self.cluster.node(name) for name in group.cm_group]
+        return TvsContext(self.cluster, nodes, lambda node, g=group: not g.partitioned)
+
+    # -- phone lifecycle -------------------------------------------------------------------
+
+    def set_state(self, phone: Phone, state: str, reason: str) -> None:
+        if phone.state != state:
+            self.collector.change(self.env.now, phone.index, phone.state, state, reason)
+            phone.state = state
+
+    def reboot(self, phone: Phone, reason: str) -> bool:
+        """Reset one phone: it starts a new boot (any boot in progress is abandoned)."""
+        if not phone.online or phone.group.partitioned:
+            return False
+        phone.epoch += 1
+        self.set_state(phone, BOOTING, reason)
+        self.env.process(self.boot(phone, phone.epoch))
+        return True
+
+    def power(self, phone: Phone, online: bool, reason: str) -> None:
+        """A phone switched off (offices closed) or back on (boots)."""
+        phone.online = online
+        if online:
+            self.reboot(phone, reason)
+        else:
+            phone.epoch += 1
+            self.set_state(phone, OFFLINE, reason)
+
+    def boot(self, phone: Phone, epoch: int) -> Process:
+        """One boot of ``phone`` (trust-model section 4)."""
+        env, sample = self.env, self.sample
+        self.collector.boots += 1
+        yield env.timeout(sample["hardware"]())
+        while True:
+            node = self._reachable_tftp(phone)
+            if node is None:
+                yield env.timeout(sample["retry"]())
+                if phone.epoch != epoch:
+                    return
+                continue
+            slots = self.tftp[node.name]
+            wait = slots.take()
+            if wait is not None:
+                yield wait
+            served = self.cluster.served.get(node.name)
+            if served is not None and node.up:
+                break
+            slots.give()  # TFTP went away while we queued: try again
+        yield env.timeout(sample["ctl"]() + sample["itl"]())
+        slots.give()
+        if phone.epoch != epoch:
+            return
+        itl = self._decide(phone, served, "itl")
+        if self._used_tvs(itl):
+            yield from self._tvs_session(phone)
+        if itl.accepted and served.itl is not phone.trust.itl:
+            phone.trust.install_itl(served.itl)
+        wait = slots.take()
+        if wait is not None:
+            yield wait
+        yield env.timeout(sample["config"]())
+        slots.give()
+        if phone.epoch != epoch:
+            return
+        config = self._decide(phone, served, "config")
+        if self._used_tvs(config):
+            yield from self._tvs_session(phone)
+        yield env.timeout(sample["register"]())
+        if phone.epoch != epoch:
+            return
+        phone.reported = True  # DeviceTLInfo (O2)
+        self._settle(phone, itl, config)
+
+    def _settle(self, phone: Phone, itl: Decision, config: Decision) -> None:
+        if itl.accepted and config.accepted:
+            phone.trust.status = ""
+            self.set_state(phone, phone.settled_state(), f"itl:{itl.via},config:{config.via}")
+            return
+        phone.trust.fail()  # P7: "Trust List Update Failed"
+        phone.was_locked = True
+        self.set_state(phone, LOCKED, (itl if not itl.accepted else config).reason)
+        for callback in self.on_lock:
+            callback(phone)
+
+    def _reachable_tftp(self, phone: Phone) -> Node | None:
+        """The first TFTP server of the phone's list that is up and serving (option 150)."""
+        if phone.group.partitioned:
+            return None
+        for name in phone.group.tftp:
+            node = self.cluster.nodes[name]
+            if node.up and name in self.cluster.served:
+                return node
+        return None
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def _decide(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
+        """The engine's decision, memoised while the cluster does not change.
+
+        Keyed on the identities of the installed and offered files (shared objects) and the
+        phone's group (its CM group and reachability); the memo holds references to them so
+        the ids stay unique. Phones with TVS-cached certificates decide afresh (P5 cache).
+        """
+        trust = phone.trust
+        if trust.tvs_cache:
+            return self._decide_now(phone, served, kind)
+        key = (kind, id(trust.itl), id(trust.ctl), id(served), phone.group.index)
+        hit = self._memo.get(key)
+        if hit is None:
+            decision = self._decide_now(phone, served, kind)
+            cached = next(iter(trust.tvs_cache.items()), None)
+            self._memo[key] = (decision, cached, (trust.itl, trust.ctl, served))
+            return decision
+        decision, cached, _ = hit
+        if cached is not None:
+            identity, (_, public_key) = cached
+            trust.tvs_cache[identity] = (self.env.now + TVS_CACHE_SECONDS, public_key)
+        return decision
+
+    def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
+        context = self._contexts[phone.group.index]
+        if kind == "itl":
+            return phone.trust.decide_itl(served.itl, context, self.verifier, self.env.now)
+        config = served.config(self.cluster, phone.group.profile)
+        return phone.trust.decide_config(config, context, self.verifier, self.env.now)
+
+    @staticmethod
+    def _used_tvs(decision: Decision) -> bool:
+        return decision.via == "tvs" or any(r.startswith("tvs-") for r in decision.reasons)
+
+    def _tvs_session(self, phone: Phone) -> Process:
+        """Time spent on the TVS query: a TLS session at the first reachable TVS (P5)."""
+        for name in phone.group.cm_group:
+            node = self.cluster.nodes[name]
+            if node.serves("TVS") and not phone.group.partitioned:
+                slots = self.tvs[name]
+                wait = slots.take()
+                if wait is not None:
+                    yield wait
+                yield self.env.timeout(self.sample["tvs"]())
+                slots.give()
+                return

@@ -1,0 +1,192 @@
+"""One simulation run: scenario -> model -> run -> results.
+
+``simulate(scenario)`` builds the cluster, the fleet, the timeline and the technicians, runs
+SimPy to the scenario's duration and returns a ``RunResult`` (plain data). Everything random
+comes from one ``numpy.random.SeedSequence`` of the scenario's seed, spawned into a stream per
+purpose, so the same scenario and seed give the same result, byte for byte.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim import tftp
+from sim.cluster import Cluster, P12File, SftpServer
+from sim.collector import OFFLINE, STATES
+from sim.fleet import Group, Phone, cm_group_order, initial_trust, phone_name, tftp_order
+from sim.model import FleetModel, Sampler
+from sim.observe import itl_file_status, recoverable_by_bulk_reset
+from sim.summary import summarise
+from sim.technicians import Technicians
+from sim.tftp import ConfigProfile
+from sim.timeline import Timeline, rtmt_alerts
+from sim.variants import itl_variants
+
+STREAMS = ("hardware", "ctl", "itl", "config", "register", "retry", "tvs", "tftp_restart",
+           "availability", "remote", "visit", "reprovision")
+
+
+@dataclass
+class RunResult:
+    """What a run produced; ``sim.results`` writes it to disk."""
+
+    scenario: Any
+    summary: dict[str, Any]
+    series: list[tuple[float, tuple[int, ...]]]
+    event_lines: list[str]
+    devicetlinfo: list[tuple[str, ...]]
+    markers: list[tuple[float, str]]
+    wall_time: float
+    states: tuple[str, ...] = field(default=STATES)
+
+
+def simulate(scenario: Any, *, progress: Callable[[float], None] | None = None) -> RunResult:
+    """Run ``scenario`` to its duration and collect the results."""
+    started = time.perf_counter()
+    env = simpy.Environment()
+    streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in
+                                 np.random.SeedSequence(scenario.seed).spawn(len(STREAMS))),
+                       strict=True))
+    cluster = Cluster.from_spec(scenario.cluster, scenario.seed)
+    _add_sftp(cluster, scenario)
+    tftp.start_all(cluster)
+    samplers = _samplers(scenario, streams)
+    groups, phones = _fleet(cluster, scenario)
+    model = FleetModel(env, cluster, groups, phones, samplers,
+                       serving_count=scenario.tftp.max_serving_count,
+                       tvs_capacity=scenario.tvs.capacity)
+    technicians = _technicians(model, scenario)
+    timeline = Timeline(model, scenario.events, start_recovery=technicians.start)
+    _place(model, scenario, streams["availability"])
+    env.process(timeline.run())
+    env.process(_sampling(model, scenario.resolution, scenario.duration, progress))
+    env.process(rtmt_alerts(model, scenario.duration))
+    if scenario.recovery.technicians and scenario.recovery.start is not None:
+        env.process(_at(env, scenario.recovery.start, technicians.start))
+    env.run(until=scenario.duration + 1e-9)
+    simulated_events = next(env._eid)  # SimPy's running event id: events scheduled so far
+    summary = summarise(model, scenario, simulated_events)
+    return RunResult(scenario, summary, model.collector.series,
+                     model.collector.event_lines([phone_name(p.index) for p in phones],
+                                                 [p.group.name for p in phones]),
+                     _devicetlinfo(model), [(e.at, e.note or e.action) for e in timeline.events],
+                     time.perf_counter() - started)
+
+
+def _samplers(scenario: Any, streams: dict[str, np.random.Generator]) -> dict[str, Sampler]:
+    boot, files, recovery = scenario.phone_boot, scenario.tftp, scenario.recovery
+    dists = {"hardware": boot.hardware, "register": boot.register, "retry": boot.retry,
+             "ctl": files.ctl_transfer, "itl": files.itl_transfer,
+             "config": files.config_transfer, "tftp_restart": files.restart,
+             "tvs": scenario.tvs.latency, "remote": recovery.remote, "visit": recovery.visit,
+             "reprovision": recovery.factory_reprovision}
+    return {name: Sampler(dist, streams[name]) for name, dist in dists.items()}
+
+
+def _add_sftp(cluster: Cluster, scenario: Any) -> None:
+    for server in scenario.sftp:
+        cluster.sftp[server.host] = SftpServer(server.host, server.user, server.password,
+                                               server.reachable)
+        if server.has_p12_backup and cluster.itl_recovery is not None:
+            cluster.sftp[server.host].files[server.path] = P12File(
+                cluster.itl_recovery, cluster.security_password)
+            cluster.itl_recovery_backed_up = True
+
+
+def _fleet(cluster: Cluster, scenario: Any) -> tuple[list[Group], list[Phone]]:
+    """Groups and phones with their installed files at t = 0."""
+    groups: list[Group] = []
+    phones: list[Phone] = []
+    for index, pop in enumerate(scenario.populations):
+        tftp_names = tftp_order(cluster, tuple(pop.tftp))
+        cm_group = cm_group_order(cluster, tuple(pop.cm_group))
+        group = Group(index, pop.name, tftp_names, cm_group,
+                      ConfigProfile(cm_group, pop.settings_access, pop.web_access),
+                      pop.itl_support, pop.settings_access, pop.web_access)
+        groups.append(group)
+        variants = itl_variants(cluster, tftp_names[0])
+        ctl = variants.ctl if pop.initial_ctl else None
+        for _ in range(pop.count):
+            trust = initial_trust(pop.initial_itl, pop.itl_support, variants.current,
+                                  variants.pre10, variants.empty, ctl)
+            phones.append(Phone(len(phones), group, trust, online=True))
+    return groups, phones
+
+
+def _place(model: FleetModel, scenario: Any, rng: np.random.Generator) -> None:
+    """Initial states: registered phones settled, the offline share switched off (and the
+    times they come back scheduled)."""
+    phones = model.phones
+    start = 0
+    for pop in scenario.populations:
+        members = phones[start:start + pop.count]
+        start += pop.count
+        avail = pop.availability
+        draws = rng.random(len(members))
+        for phone, draw in zip(members, draws.tolist(), strict=True):
+            phone.state = phone.settled_state()
+            model.collector.place(phone.state)
+            if draw < avail.always_off_share + avail.offline_share:
+                back = None if draw < avail.always_off_share else \
+                    avail.offline_from + float(avail.returns.sample(rng))
+                model.env.process(_offline(model, phone, avail.offline_from, back))
+
+
+def _offline(model: FleetModel, phone: Phone, off_at: float, back_at: float | None):
+    if off_at > 0:
+        yield model.env.timeout(off_at)
+    model.power(phone, False, "powered-off")
+    if back_at is not None:
+        yield model.env.timeout(max(back_at - model.env.now, 0.0))
+        model.power(phone, True, "powered-on")
+
+
+def _technicians(model: FleetModel, scenario: Any) -> Technicians:
+    recovery = scenario.recovery
+    return Technicians(model, count=recovery.technicians, methods=tuple(recovery.methods),
+                       working_hours=recovery.working_hours)
+
+
+def _at(env: simpy.Environment, when: float, action: Callable[[], None]):
+    yield env.timeout(when)
+    action()
+
+
+def _sampling(model: FleetModel, step: float, until: float,
+              progress: Callable[[float], None] | None):
+    """Sample phone states every ``step`` seconds (the time series) and report progress."""
+    env = model.env
+    while True:
+        model.collector.sample(env.now)
+        if progress is not None:
+            progress(env.now)
+        if env.now + step > until + 1e-9:
+            return
+        yield env.timeout(step)
+
+
+def _devicetlinfo(model: FleetModel) -> list[tuple[str, ...]]:
+    """Per phone: its ITL hash against its TFTP server's, and CUCM 14's status (O2)."""
+    import hashlib
+
+    rows = []
+    cluster = model.cluster
+    for phone in model.phones:
+        node = phone.group.tftp[0]
+        served = cluster.served.get(node)
+        itl = phone.trust.itl
+        rows.append((
+            phone_name(phone.index), phone.group.name, node,
+            hashlib.sha1(itl.raw).hexdigest() if itl is not None else "",
+            hashlib.sha1(served.itl.raw).hexdigest() if served is not None else "",
+            itl_file_status(phone.trust, served, reported=phone.reported),
+            "yes" if recoverable_by_bulk_reset(phone.trust, cluster) else "no",
+            phone.state if phone.state != OFFLINE else "offline",
+        ))
+    return rows
