@@ -15,6 +15,7 @@ from sim.tomlsource import KeyPath, TomlSource
 
 REQUIRED = object()
 Check = Callable[[Any], str | None]
+Convert = Callable[[TomlSource, Any, KeyPath], Any]
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,17 @@ class Value:
     choices: tuple[Any, ...] | None = None
     check: Check | None = None
     help: str = ""
+    convert: Convert | None = None
+    """Turns the raw value into its typed form (a duration into seconds, an inline table into a
+    ``Distribution``); called as ``convert(source, value, keypath)`` after the type check and
+    before ``check``, and on a non-``None`` default too. It may raise ``ValueError`` (reported
+    at the key) or ``source.error(...)`` for a key inside the value."""
+    expect: str = ""
+    """How errors describe a valid value, instead of listing ``types`` (e.g. "a duration")."""
 
     def expected(self) -> str:
+        if self.expect:
+            return self.expect
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         types = self.types if isinstance(self.types, tuple) else (self.types,)
@@ -55,6 +65,11 @@ class ArrayOf:
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}
+
+
+def at_least(low: int) -> Check:
+    """A ``check`` for numbers that must be ``>= low``."""
+    return lambda n: None if n >= low else f"must be >= {low}, got {n}"
 
 
 def suggest(word: str, options: list[str]) -> str:
@@ -87,7 +102,7 @@ def _table(source: TomlSource, schema: Table, data: Any, at: KeyPath) -> dict:
         elif isinstance(spec, Value):
             if spec.default is REQUIRED:
                 raise source.error(at, f"missing required key '{key}' ({spec.expected()})")
-            result[key] = spec.default
+            result[key] = _default(source, spec, path)
         elif isinstance(spec, Table):
             if spec.required:
                 raise source.error(at, f"missing required table [{'.'.join(map(str, path))}]")
@@ -116,16 +131,29 @@ def _value(source: TomlSource, spec: Value, data: Any, at: KeyPath) -> Any:
     types = spec.types if isinstance(spec.types, tuple) else (spec.types,)
     if float in types and isinstance(data, int) and not isinstance(data, bool):
         data = float(data)
-    if not isinstance(data, types) or (isinstance(data, bool) and bool not in types):
+    if not isinstance(data, types) or (isinstance(data, bool) and bool not in types
+                                       and object not in types):
         raise source.error(at, f"expected {spec.expected()}, got {_describe(data)}")
     if spec.choices is not None and data not in spec.choices:
         hint = suggest(str(data), [str(c) for c in spec.choices])
         raise source.error(at, f"{data!r} is not valid{hint} (expected {spec.expected()})")
+    if spec.convert is not None:
+        try:
+            data = spec.convert(source, data, at)
+        except ValueError as exc:
+            raise source.error(at, str(exc)) from None
     if spec.check is not None:
         problem = spec.check(data)
         if problem:
             raise source.error(at, problem)
     return data
+
+
+def _default(source: TomlSource, spec: Value, at: KeyPath) -> Any:
+    """A missing key's default, converted like a given value (``None`` means "derived later")."""
+    if spec.convert is None or spec.default is None:
+        return spec.default
+    return spec.convert(source, spec.default, at)
 
 
 def _describe(value: Any) -> str:

@@ -32,6 +32,9 @@ class TomlSource:
     path: str
     data: dict[str, Any]
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    origins: dict[KeyPath, str] = field(default_factory=dict)
+    """Key paths whose value came from elsewhere than the file (e.g. ``--set k=v``), mapped to
+    the name errors about them (or about anything inside them) report instead of file:line."""
 
     @classmethod
     def load(cls, path: str | Path) -> TomlSource:
@@ -66,10 +69,21 @@ class TomlSource:
                 return line
         return None
 
+    def origin_of(self, key: KeyPath) -> str | None:
+        """The origin of ``key`` or of its closest ancestor in ``origins``, if any."""
+        for end in range(len(key), 0, -1):
+            origin = self.origins.get(tuple(key[:end]))
+            if origin is not None:
+                return origin
+        return None
+
     def error(self, key: KeyPath, message: str) -> ConfigError:
-        """A ``ConfigError`` for ``key`` with its line and dotted name."""
-        return ConfigError(message, path=self.path, line=self.line_of(key),
-                           key=".".join(str(part) for part in key) or None)
+        """A ``ConfigError`` for ``key`` with its line (or its origin) and dotted name."""
+        dotted = ".".join(str(part) for part in key) or None
+        origin = self.origin_of(key)
+        if origin is not None:
+            return ConfigError(message, path=origin, key=dotted)
+        return ConfigError(message, path=self.path, line=self.line_of(key), key=dotted)
 
 
 def _key_lines(text: str) -> dict[KeyPath, int]:
