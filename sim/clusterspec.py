@@ -123,8 +123,12 @@ def cluster_from(source: TomlSource, data: dict[str, Any], at: tuple = ("cluster
     if not any("TFTP" in n.services for n in nodes):
         raise source.error(at + ("nodes",), "no node runs TFTP; phones need a TFTP server")
     issued = data["issued"]
-    if isinstance(issued, str):
-        raise source.error(at + ("issued",), "expected a TOML date-time like 2014-02-26T18:24:27Z")
+    if isinstance(issued, str):  # a resolved scenario (JSON) carries it as ISO text
+        try:
+            issued = dt.datetime.fromisoformat(issued)
+        except ValueError:
+            raise source.error(at + ("issued",), f"{issued!r} is not a date-time; expected "
+                                                 "e.g. 2014-02-26T18:24:27Z") from None
     if issued.tzinfo is None:
         issued = issued.replace(tzinfo=dt.UTC)
     return ClusterSpec(

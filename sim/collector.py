@@ -8,12 +8,15 @@ formatted once at the end of the run.
 
 from __future__ import annotations
 
+import heapq
 import json
+from array import array
 from dataclasses import dataclass, field
 
 OFFLINE, BOOTING, TRUSTED, LOCKED, UNSECURED = "offline", "booting", "trusted", "locked", \
     "unsecured"
 STATES = (TRUSTED, LOCKED, BOOTING, OFFLINE, UNSECURED)
+_STATE_INDEX = {state: i for i, state in enumerate(STATES)}
 
 
 @dataclass
@@ -22,7 +25,16 @@ class Collector:
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
     series: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)
-    phone_log: list[tuple[float, int, str, str, str]] = field(default_factory=list)
+    # The phone log in columns (~15 bytes an entry instead of ~200 for a tuple of objects):
+    # time, phone index, old and new state as indices into STATES, reason as an index into
+    # ``reason_names``.
+    log_time: array = field(default_factory=lambda: array("d"))
+    log_phone: array = field(default_factory=lambda: array("l"))
+    log_old: array = field(default_factory=lambda: array("b"))
+    log_new: array = field(default_factory=lambda: array("b"))
+    log_reason: array = field(default_factory=lambda: array("l"))
+    reason_names: list[str] = field(default_factory=list)
+    _reason_ids: dict[str, int] = field(default_factory=dict)
     operation_log: list[tuple[float, dict]] = field(default_factory=list)
     locked_peak: int = 0
     boots: int = 0
@@ -35,7 +47,15 @@ class Collector:
         counts = self.counts
         counts[old] -= 1
         counts[new] += 1
-        self.phone_log.append((now, phone, old, new, reason))
+        reason_id = self._reason_ids.get(reason)
+        if reason_id is None:
+            reason_id = self._reason_ids[reason] = len(self.reason_names)
+            self.reason_names.append(reason)
+        self.log_time.append(now)
+        self.log_phone.append(phone)
+        self.log_old.append(_STATE_INDEX[old])
+        self.log_new.append(_STATE_INDEX[new])
+        self.log_reason.append(reason_id)
         if new == LOCKED:
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
             if counts[LOCKED] > self.locked_peak:
@@ -57,11 +77,15 @@ class Collector:
         ops = [(t, 0, i, json.dumps({"t": round(t, 3), "kind": "operation", **entry},
                                     sort_keys=True))
                for i, (t, entry) in enumerate(self.operation_log)]
-        phones = [(t, 1, i, f'{{"from": "{old}", "kind": "phone", "phone": "{phone_names[p]}", '
-                            f'"population": "{populations[p]}", "reason": "{reason}", '
-                            f'"t": {round(t, 3)}, "to": "{new}"}}')
-                  for i, (t, p, old, new, reason) in enumerate(self.phone_log)]
-        return [line for *_, line in sorted(ops + phones)]
+        reasons = self.reason_names
+        phones = (
+            (t, 1, i, f'{{"from": "{STATES[old]}", "kind": "phone", "phone": '
+                      f'"{phone_names[p]}", "population": "{populations[p]}", '
+                      f'"reason": "{reasons[r]}", "t": {round(t, 3)}, "to": "{STATES[new]}"}}')
+            for i, (t, p, old, new, r) in enumerate(zip(
+                self.log_time, self.log_phone, self.log_old, self.log_new, self.log_reason,
+                strict=True)))
+        return [line for *_, line in heapq.merge(ops, phones)]
 
     def time_to_share(self, total: int, share: float = 0.99) -> float | None:
         """When the trusted (or unsecured-by-rollback) share last reached ``share`` of the

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.cluster import Cluster
-from sim.collector import OFFLINE, TRUSTED, UNSECURED
-from sim.phone import PhoneTrust, is_empty_itl
+from sim.collector import OFFLINE
+from sim.phone import PhoneTrust
 from sim.tftp import ConfigProfile
 from sim.trustlist import TrustList
 
@@ -54,11 +54,6 @@ class Phone:
     @property
     def name(self) -> str:
         return phone_name(self.index)
-
-    def settled_state(self) -> str:
-        """The state a registered phone is in when its last boot accepted everything."""
-        itl = self.trust.itl
-        return UNSECURED if itl is not None and is_empty_itl(itl) else TRUSTED
 
 
 def phone_name(index: int) -> str:

@@ -9,44 +9,64 @@ common uncontended case is as cheap as a counter, while a boot storm queues phon
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import simpy
 
 
 class Slots:
-    """A counting resource with FIFO waiters and peak statistics."""
+    """A counting resource with FIFO waiters and peak statistics.
+
+    A phone that finds no free slot yields the ``Slots`` itself; its agent joins ``waiting``
+    with the callback that resumes it. ``give`` hands the slot straight to the longest waiter
+    and resumes it at the same simulated time without a queue event; hand-overs made while
+    one is in progress are queued and run in order (no recursion however long the queue).
+    """
 
     __slots__ = ("env", "name", "capacity", "in_use", "waiting", "peak_in_use", "peak_queue",
-                 "served")
+                 "served", "_handovers", "_handing")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: int):
         self.env = env
         self.name = name
         self.capacity = capacity
         self.in_use = 0
-        self.waiting: deque[simpy.Event] = deque()
+        self.waiting: deque[Callable[[None], None]] = deque()
         self.peak_in_use = 0
         self.peak_queue = 0
         self.served = 0
+        self._handovers = 0
+        self._handing = False
 
-    def take(self) -> simpy.Event | None:
-        """Take a slot: ``None`` if one was free (no event needed), else an event to wait on."""
+    def take(self) -> bool:
+        """Take a free slot if there is one; ``False`` means: yield this ``Slots`` to queue."""
         if self.in_use < self.capacity:
             self.in_use += 1
             self.served += 1
             if self.in_use > self.peak_in_use:
                 self.peak_in_use = self.in_use
-            return None
-        event = self.env.event()
-        self.waiting.append(event)
+            return True
+        return False
+
+    def enqueue(self, resume: Callable[[None], None]) -> None:
+        """Wait for a slot; ``resume`` is called when ``give`` hands one over."""
+        self.waiting.append(resume)
         if len(self.waiting) > self.peak_queue:
             self.peak_queue = len(self.waiting)
-        return event
 
     def give(self) -> None:
         """Return a slot; the longest waiter gets it directly (FIFO)."""
-        if self.waiting:
-            self.served += 1
-            self.waiting.popleft().succeed()
-        else:
-            self.in_use -= 1
+        self._handovers += 1
+        if self._handing:
+            return
+        self._handing = True
+        try:
+            while self._handovers:
+                self._handovers -= 1
+                if self.waiting:
+                    self.served += 1
+                    self.waiting.popleft()(None)
+                else:
+                    self.in_use -= 1
+        finally:
+            self._handing = False
