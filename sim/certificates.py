@@ -154,6 +154,14 @@ def _extensions(role: Role, public_key: rsa.RSAPublicKey) -> list[tuple[x509.Ext
     return [(usage, False), (x509.ExtendedKeyUsage(purposes), False), (ski, False)]
 
 
+def _years_later(when: dt.datetime, years: int) -> dt.datetime:
+    """The same date ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return when.replace(year=when.year + years)
+    except ValueError:
+        return when.replace(year=when.year + years, day=28)
+
+
 def make_certificate(role: Role, common_name: str, organisation: Organisation,
                      key: rsa.RSAPrivateKey, *, serial: bytes, not_before: dt.datetime,
                      years: int = 5) -> Certificate:
@@ -167,7 +175,7 @@ def make_certificate(role: Role, common_name: str, organisation: Organisation,
         .public_key(key.public_key())
         .serial_number(int.from_bytes(serial, "big"))
         .not_valid_before(not_before)
-        .not_valid_after(not_before.replace(year=not_before.year + years))
+        .not_valid_after(_years_later(not_before, years))
     )
     for extension, critical in _extensions(role, key.public_key()):
         builder = builder.add_extension(extension, critical)

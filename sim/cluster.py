@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sim.tftp import ServedFiles
 
 Version = tuple[int, int]
+Identity = tuple[bytes, str]
 ITL_ROLES = (Role.CALLMANAGER, Role.TVS, Role.CAPF, Role.ITLRECOVERY)
 
 
@@ -116,9 +117,17 @@ class Cluster:
         self.served: dict[str, ServedFiles] = {}
         self.audit: list[Outcome] = []
         self.generation = 0
+        # Bumped by every change of trust-relevant state (certificates, trust stores, served
+        # files, any operation carried out), so caches derived from it (what TVS vouches for, a
+        # driver's memoised decisions) are rebuilt once per change, not once per phone query.
+        self.revision = 0
+        self._known: tuple[int, dict[Identity, Certificate]] = (-1, {})
+        # T3: per TFTP node, the content of its last normal ITL and the bytes built for it.
+        self.itl_memo: dict[str, tuple[object, bytes]] = {}
         # CallManager-trust / Phone-SAST-trust: certificates imported by hand or left from
-        # earlier states that TVS still vouches for (trust-model section 1, [I]).
-        self.callmanager_trust: dict[tuple[bytes, str], Certificate] = {}
+        # earlier states that TVS still vouches for (trust-model section 1, [I]). Change it only
+        # through ``import_certificate`` / ``regenerate`` so ``revision`` follows.
+        self.callmanager_trust: dict[Identity, Certificate] = {}
         for node_spec in spec.nodes:
             self._add_node(node_spec)
 
@@ -155,7 +164,7 @@ class Cluster:
         self.nodes[spec.name] = node
         for role in ITL_ROLES:
             if self._node_has_role(node, role):
-                node.certs[role] = self.issue(node, role, capf_name=spec.capf_name)
+                self.set_certificate(node, role, self.issue(node, role, capf_name=spec.capf_name))
 
     def _node_has_role(self, node: Node, role: Role) -> bool:
         if role is Role.ITLRECOVERY:
@@ -188,13 +197,39 @@ class Cluster:
         """
         old = node.certs[role]
         new = self.issue(node, role, when=when)
-        node.certs[role] = new
         self.callmanager_trust.pop(old.identity, None)
+        self.set_certificate(node, role, new)
         return new
+
+    def set_certificate(self, node: Node, role: Role, cert: Certificate) -> None:
+        """Install ``cert`` as ``node``'s ``role`` certificate (every certificate change goes
+        through here, so ``revision`` and the TVS index follow)."""
+        node.certs[role] = cert
+        self.touch()
+
+    def touch(self) -> None:
+        """Record that trust-relevant state changed (see ``revision``)."""
+        self.revision += 1
+
+    def import_certificate(self, cert: Certificate) -> None:
+        """Import ``cert`` into CallManager-trust / Phone-SAST-trust: TVS vouches for it from
+        now on (trust-model section 1, K20)."""
+        self.callmanager_trust[cert.identity] = cert
+        self.touch()
 
     def all_certificates(self) -> list[Certificate]:
         """Every current certificate of every node (what TVS knows of its own cluster, K10)."""
         return [cert for node in self.nodes.values() for cert in node.certs.values()]
+
+    def known_certificates(self) -> dict[Identity, Certificate]:
+        """What the cluster's TVS vouches for (P5, section 1): the trust stores' imports plus
+        every current certificate. Rebuilt once per ``revision``, shared by every query."""
+        revision, known = self._known
+        if revision != self.revision:
+            known = dict(self.callmanager_trust)
+            known.update((cert.identity, cert) for cert in self.all_certificates())
+            self._known = (self.revision, known)
+        return known
 
     def at(self, now: float) -> dt.datetime:
         """Wall-clock time of simulated second ``now`` (t = 0 is when certificates were issued)."""

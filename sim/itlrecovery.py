@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sim.certificates import Role
 from sim.cluster import Cluster, P12File, has_itl_recovery
-from sim.operations import Effect, Outcome, record, refuse
+from sim.operations import Effect, Outcome, down, record, refuse
 from sim.tftp import build_itl, reset_signer, start_tftp, timestamp_at
 
 NOT_PUBLISHER = "This is not a publisher node"
@@ -55,6 +55,8 @@ def itl_reset(cluster: Cluster, node_name: str, now: float, *,
     node = cluster.node(node_name)
     if not node.is_publisher:
         return refuse(cluster, now, action, node.name, NOT_PUBLISHER)
+    if down(node):
+        return refuse(cluster, now, action, node.name, down(node))
     if not has_itl_recovery(cluster.version):
         return refuse(cluster, now, action, node.name,
                       "Executed command unsuccessfully: utils itl reset needs 10.0(1) or later")
@@ -62,7 +64,8 @@ def itl_reset(cluster: Cluster, node_name: str, now: float, *,
         problem = _check_login(cluster, login) or _check_p12(cluster, login)
         if problem:
             return refuse(cluster, now, action, node.name, f"{problem}. No changes were made.")
-        node.certs[Role.ITLRECOVERY] = cluster.sftp[login.host].files[login.path].certificate
+        cluster.set_certificate(node, Role.ITLRECOVERY,
+                                cluster.sftp[login.host].files[login.path].certificate)
     active = [n for n in cluster.nodes_with("TFTP") if n.serves("TFTP")]
     signer = reset_signer(cluster)
     reset_itl = build_itl(cluster, node, timestamp=timestamp_at(cluster, now), signer=signer)
@@ -120,14 +123,22 @@ def rtmt_alert(cluster: Cluster) -> str | None:
     return None
 
 
-def rebuild_publisher(cluster: Cluster, now: float) -> Outcome:
+def rebuild_publisher(cluster: Cluster, now: float, *, security_password: str | None = None
+                      ) -> Outcome:
     """Reinstall a lost publisher and restore its database from a subscriber (A10).
 
     A fresh install makes new keys for every role, ITLRecovery included: phones can then be
     recovered in bulk only with ``remotekey`` and a saved p12 (A10). The database restore keeps
     the replicated trust stores. TFTP restarts everywhere; the backup alert is raised again.
+    ``security_password`` is the one typed at the reinstall (default: the old one); a saved
+    p12 is readable only if it matches (A10). Refused without a subscriber to restore from.
     """
     publisher = cluster.publisher
+    if len(cluster.nodes) == 1:
+        return refuse(cluster, now, "rebuild publisher", publisher.name,
+                      "No subscriber to restore the database from: restore a DRS backup instead")
+    if security_password is not None:
+        cluster.security_password = security_password
     for role in list(publisher.certs):
         cluster.regenerate(publisher, role, when=cluster.at(now))
     publisher.up = True

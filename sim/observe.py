@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
-from sim import show
+from sim import show, trustlist
 from sim.cluster import Cluster
-from sim.phone import PhoneTrust
+from sim.errors import SignatureError
+from sim.phone import PhoneTrust, is_empty_itl
 from sim.tftp import ServedFiles, reset_signer
 
 MATCH, MISMATCH, NOT_INSTALLED, UNKNOWN = "Match", "MisMatch", "Not Installed", "Unknown"
@@ -22,6 +23,10 @@ def show_itl(cluster: Cluster, node_name: str) -> str:
     served = cluster.served.get(node_name)
     if served is None:
         return f"The ITL file is not available: Cisco Tftp is not running on {node_name}"
+    try:
+        trustlist.check(served.itl)
+    except SignatureError as err:
+        return show.render(served.itl, path="ITLFile.tlv", verified=False, reason=str(err))
     return show.render(served.itl, path="ITLFile.tlv", verified=True, reason=None)
 
 
@@ -31,12 +36,18 @@ def itl_sha1(served: ServedFiles) -> str:
 
 def itl_file_status(phone: PhoneTrust, served: ServedFiles | None, *, reported: bool) -> str:
     """CUCM 14's ITL File Status for a phone (O2). ``reported``: the phone has sent a
-    DeviceTLInfo alarm (firmware 9.4(1)+ and registered since)."""
-    if not phone.itl_support:
+    DeviceTLInfo alarm (firmware 9.4(1)+ and registered since).
+
+    CUCM knows only what the alarm says: without one the status is Unknown, whatever the phone
+    holds; "Not Installed" is a report of no ITL [I: the status is derived from DeviceTLInfo
+    alone]. A phone without ITL support never reports. ``served`` None (its TFTP server is
+    down) leaves nothing to compare with: Unknown.
+    """
+    if not reported or not phone.itl_support:
         return UNKNOWN
     if phone.itl is None:
         return NOT_INSTALLED
-    if not reported or served is None:
+    if served is None:
         return UNKNOWN
     return MATCH if phone.itl.raw == served.itl.raw else MISMATCH
 
@@ -44,7 +55,12 @@ def itl_file_status(phone: PhoneTrust, served: ServedFiles | None, *, reported: 
 def recoverable_by_bulk_reset(phone: PhoneTrust, cluster: Cluster) -> bool:
     """Would `utils itl reset` + a phone reset recover this phone? Only if its ITL lists the
     reset key as SAST (seed: "bulk reset only works if phones have an ITL that contains the
-    ITLRecovery entry"; A4)."""
+    ITLRecovery entry"; A4). A phone that checks nothing (no ITL yet, P1; no ITL support, P8;
+    an empty ITL, P6) takes the reset ITL too."""
     if cluster.itl_recovery is None:
         return False
+    if not phone.itl_support or (phone.itl is None and phone.ctl is None):
+        return True
+    if phone.itl is not None and is_empty_itl(phone.itl):
+        return True
     return phone.holds_sast(reset_signer(cluster).identity)

@@ -51,12 +51,20 @@ class Outcome:
 
 
 def record(cluster: Cluster, outcome: Outcome) -> Outcome:
+    """Append ``outcome`` to the audit log, once; a done operation bumps ``cluster.revision``."""
     cluster.audit.append(outcome)
+    if outcome.done:
+        cluster.touch()
     return outcome
 
 
 def refuse(cluster: Cluster, now: float, action: str, node: str | None, message: str) -> Outcome:
     return record(cluster, Outcome(now, action, node, False, message))
+
+
+def down(node: Node) -> str | None:
+    """Why a command cannot run on ``node`` now: its CLI is unreachable while it is down [I]."""
+    return None if node.up else f"{node.hostname} is down: the command cannot be run there"
 
 
 def _tftp_everywhere(cluster: Cluster) -> Effect:
@@ -84,6 +92,8 @@ def regen_cert(cluster: Cluster, node_name: str, role: Role, now: float, *,
     """
     action = f"set cert regen {role.value}"
     node = cluster.node(node_name)
+    if down(node):
+        return refuse(cluster, now, action, node.name, down(node))
     if role not in node.certs:
         return refuse(cluster, now, action, node.name,
                       f"{role.value} certificate does not exist on {node.hostname}")
@@ -120,8 +130,13 @@ def _changed(cluster: Cluster, now: float, action: str, node: str | None, messag
 
 
 def change_hostname(cluster: Cluster, node_name: str, new_name: str, now: float) -> Outcome:
+    """``set network hostname``: ``node.hostname`` changes, ``node.name`` (the scenario's id)
+    stays; CallManager/TVS/CAPF are regenerated under the new name, ITLRecovery keeps its
+    original CN (A3, T6)."""
     node = cluster.node(node_name)
     action = f"set network hostname {new_name}"
+    if down(node):
+        return refuse(cluster, now, action, node.name, down(node))
     if any(n.hostname == new_name for n in cluster.nodes.values()):
         return refuse(cluster, now, action, node.name, f"hostname {new_name} is already in use")
     old = node.hostname
@@ -132,11 +147,15 @@ def change_hostname(cluster: Cluster, node_name: str, new_name: str, now: float)
 
 
 def change_ip(cluster: Cluster, node_name: str, new_ip: str, now: float) -> Outcome:
+    """An IP change regenerates the node's certificates like a hostname change (A3, K12). In
+    mixed mode the CTL keeps the old certificate and address until ``utils ctl update
+    CTLFile`` (``ctl_update``), as after any regeneration [I: K2 lists the CTL update as an
+    administrator step]."""
     node = cluster.node(node_name)
+    if down(node):
+        return refuse(cluster, now, f"set network ip eth0 {new_ip}", node.name, down(node))
     node.ip = new_ip
     _regenerate_node(cluster, node, now)
-    if cluster.ctl_bytes is not None:
-        cluster.ctl_bytes = build_ctl(cluster, timestamp=timestamp_at(cluster, now))
     return _changed(cluster, now, f"set network ip eth0 {new_ip}", node.name,
                     f"IP address of {node.hostname} changed to {new_ip}; certificates regenerated")
 
@@ -154,21 +173,30 @@ def change_domain(cluster: Cluster, new_domain: str, now: float) -> Outcome:
 # -- services and faults ---------------------------------------------------------------------
 
 def start_service(cluster: Cluster, node_name: str, service: str, now: float) -> Outcome:
-    """Start ``service``; starting TFTP rebuilds the node's files (T4)."""
+    """Start ``service``; starting TFTP rebuilds the node's files (T4). A node that is down
+    serves nothing, so the start is refused (its files appear when it comes back)."""
     node = cluster.node(node_name)
+    action = f"utils service start {service}"
     if service not in node.services:
-        return refuse(cluster, now, f"utils service start {service}", node.name,
+        return refuse(cluster, now, action, node.name,
                       f"Cisco {service} is not activated on {node.hostname}")
+    if down(node):
+        return refuse(cluster, now, action, node.name, down(node))
     if service == "TFTP":
         start_tftp(cluster, node, now)
     else:
         node.running.add(service)
-    return record(cluster, Outcome(now, f"utils service start {service}", node.name, True,
+    return record(cluster, Outcome(now, action, node.name, True,
                                    f"Cisco {service} service started on host {node.hostname}"))
 
 
 def stop_service(cluster: Cluster, node_name: str, service: str, now: float) -> Outcome:
+    """Stop ``service``: a stopped TVS cannot answer phones (P5), a stopped TFTP serves
+    nothing."""
     node = cluster.node(node_name)
+    if service not in node.services:
+        return refuse(cluster, now, f"utils service stop {service}", node.name,
+                      f"Cisco {service} is not activated on {node.hostname}")
     if service == "TFTP":
         stop_tftp(cluster, node)
     else:
@@ -178,10 +206,11 @@ def stop_service(cluster: Cluster, node_name: str, service: str, now: float) -> 
 
 
 def set_node_power(cluster: Cluster, node_name: str, up: bool, now: float) -> Outcome:
-    """A node going down or coming back (a fault). Coming back restarts TFTP (T4)."""
+    """A node going down or coming back (a fault). Coming back restarts TFTP if it was running
+    (T4); a TFTP service stopped by the administrator stays stopped."""
     node = cluster.node(node_name)
     node.up = up
-    if up and "TFTP" in node.services:
+    if up and "TFTP" in node.running:
         start_tftp(cluster, node, now)
     elif not up:
         cluster.served.pop(node.name, None)
@@ -223,8 +252,8 @@ def upgrade(cluster: Cluster, version: tuple[int, int], now: float) -> Outcome:
     if has_itl_recovery(version):
         for node in cluster.nodes.values():
             if Role.ITLRECOVERY not in node.certs:
-                node.certs[Role.ITLRECOVERY] = cluster.issue(node, Role.ITLRECOVERY,
-                                                             when=cluster.at(now))
+                cluster.set_certificate(node, Role.ITLRECOVERY, cluster.issue(
+                    node, Role.ITLRECOVERY, when=cluster.at(now)))
     return record(cluster, Outcome(now, action, None, True, "Switch version completed",
                                    (_tftp_everywhere(cluster), Effect("reset_phones"))))
 

@@ -19,6 +19,7 @@ from sim.verify import Verifier
 
 TRUST_LIST_UPDATE_FAILED = "Trust List Update Failed"
 TVS_CACHE_SECONDS = 24 * 3600.0
+MAX_ITL_BYTES = 64 * 1024  # T5: a larger ITL cannot be loaded (K1)
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,11 @@ class PhoneTrust:
 
     def decide_itl(self, offered: TrustList, tvs: TvsContext, verifier: Verifier,
                    now: float = 0.0) -> Decision:
-        """Would the phone accept ``offered`` as its new ITL? (P1, P2, P3, P5, P6, P8)"""
+        """Would the phone accept ``offered`` as its new ITL? (P1, P2, P3, P5, P6, P8, T5)"""
         if not self.itl_support:
             return Decision(True, "no-itl-support")  # P8
+        if len(offered.raw) > MAX_ITL_BYTES:
+            return Decision(False, reasons=("itl-too-large",))  # T5, even on first use
         if self.itl is None and self.ctl is None:
             return Decision(True, "first-use")  # P1
         if self.itl is not None and offered.raw == self.itl.raw:
@@ -103,7 +106,7 @@ class PhoneTrust:
                 if verifier.trust_list(offered, record.public_key):
                     return Decision(True, "sast")
                 return Decision(False, reasons=("itl-bad-signature",))
-        return self._via_tvs(identity, ITL_SIGNING, tvs, now, "itl-signer-unknown",
+        return self._via_tvs(identity, ITL_SIGNING, tvs, now, "itl",
                              lambda key: verifier.trust_list(offered, key))
 
     def decide_ctl(self, offered: TrustList, verifier: Verifier) -> Decision:
@@ -142,7 +145,7 @@ class PhoneTrust:
             if verifier.blob(config.xml, config.signature, record.public_key):
                 return Decision(True, "itl")
             return Decision(False, reasons=("config-bad-signature",))
-        return self._via_tvs(config.signer, CONFIG_SIGNING, tvs, now, "config-signer-unknown",
+        return self._via_tvs(config.signer, CONFIG_SIGNING, tvs, now, "config",
                              lambda key: verifier.blob(config.xml, config.signature, key))
 
     def _config_signers(self) -> dict[Identity, Record]:
@@ -154,17 +157,22 @@ class PhoneTrust:
 
     # -- TVS (P5) ----------------------------------------------------------------------------
 
-    def _via_tvs(self, identity: Identity, wanted, tvs: TvsContext, now: float, first: str,
+    def _via_tvs(self, identity: Identity, wanted, tvs: TvsContext, now: float, kind: str,
                  check: Callable[[bytes], bool]) -> Decision:
+        """The signer is not in the installed lists: the 24-hour cache, then TVS (P5).
+
+        Rejections read ``<kind>-signer-unknown,<why TVS failed>``; a signer TVS vouches for
+        whose key does not verify the file is ``<kind>-bad-signature``, as in P2/P4.
+        """
         cached = self.tvs_cache.get(identity)
         if cached is not None and cached[0] > now and check(cached[1]):
             return Decision(True, "tvs-cache")
         answer = query(tvs.cluster, tvs.servers, identity, tvs_hashes(self.itl), wanted,
                        tvs.reachable)
         if answer.certificate is None:
-            return Decision(False, reasons=(first,) + answer.reasons)
+            return Decision(False, reasons=(f"{kind}-signer-unknown",) + answer.reasons)
         if not check(answer.certificate.public_key_der):
-            return Decision(False, reasons=(first, "bad-signature"))
+            return Decision(False, reasons=(f"{kind}-bad-signature",))
         self.tvs_cache[identity] = (now + TVS_CACHE_SECONDS, answer.certificate.public_key_der)
         return Decision(True, "tvs")
 

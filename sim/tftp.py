@@ -9,7 +9,6 @@ signer, not on the device name, so one file per distinct content is served to al
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import hashes
@@ -88,13 +87,15 @@ def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Re
 
     SAST (the node's CallManager), the same certificate as TFTP (CCM+TFTP in mixed mode), CAPF,
     then one TVS record per TVS node with the publisher's ITLRecovery (SAST, 10.0+) after the
-    publisher's TVS record. With ``empty`` (rollback to pre-8.0, A9) only the SAST record
-    remains: no TFTP, TVS or CAPF entries, so phones leave ITL enforcement (P6).
+    publisher's TVS record. With ``empty`` (rollback to pre-8.0, A9) only the SAST records
+    remain (the node's CallManager and, 10.0+, ITLRecovery, so the file still carries its
+    signer on 12.0+): no TFTP, TVS or CAPF entries, so phones leave ITL enforcement (P6)
+    [I: "empty TVS/TFTP sections" keeps the SAST entries].
     """
     callmanager = node.certs[Role.CALLMANAGER]
     records = [trustlist.record_for(callmanager.cert, Function.SAST, with_certificate=True)]
     if empty:
-        return records
+        return records + ([_recovery_record(cluster)] if has_itl_recovery(cluster.version) else [])
     tftp_role = Function.CCM_TFTP if cluster.security_mode == "mixed" else Function.TFTP
     records.append(trustlist.record_for(callmanager.cert, tftp_role, with_certificate=True))
     capf = cluster.publisher.certs.get(Role.CAPF)
@@ -124,23 +125,40 @@ def build_itl(cluster: Cluster, node: Node, *, timestamp: int, signer: Certifica
                            filename="ITLFile.tlv", timestamp=timestamp)
 
 
+def normal_itl(cluster: Cluster, node: Node, now: float) -> bytes:
+    """``node``'s normally signed ITL at a TFTP start (T4), byte-identical to the previous one
+    when neither its records nor its signer changed: a checksum changes only when content
+    changes (T3, K1) [I: the TIMESTAMP is the time of the last content change, so a plain TFTP
+    or node restart leaves phones' ITL File Status at Match, O2]."""
+    signer = itl_signer(cluster, node)
+    records = tuple(itl_records(cluster, node, empty=cluster.rollback))
+    content = (records, signer.der)
+    memo = cluster.itl_memo.get(node.name)
+    if memo is not None and memo[0] == content:
+        return memo[1]
+    data = trustlist.build(records, signer_cert=signer.cert, signer_key=signer.key,
+                           filename="ITLFile.tlv", timestamp=timestamp_at(cluster, now))
+    cluster.itl_memo[node.name] = (content, data)
+    return data
+
+
 def build_ctl(cluster: Cluster, *, timestamp: int) -> bytes:
     """The cluster's CTLFile.tlv (mixed mode, P3) signed by the publisher's normal ITL signer.
 
     Records [I, tokenless CTL]: the signer and ITLRecovery as SAST, every CallManager/TFTP node
-    as CCM+TFTP with host name and IP, CAPF.
+    as CCM+TFTP with its current host name (DNSNAME) and IP address, CAPF.
     """
     publisher = cluster.publisher
     signer = itl_signer(cluster, publisher)
     records = [trustlist.record_for(signer.cert, Function.SAST, with_certificate=True,
-                                    dns_name=publisher.name.encode() + b"\0")]
+                                    **_address(publisher))]
     if cluster.itl_recovery is not None and cluster.itl_recovery is not signer:
         records.append(_recovery_record(cluster))
     for node in cluster.nodes.values():
         if node.services & {"CallManager", "TFTP"}:
             records.append(trustlist.record_for(
                 node.certs[Role.CALLMANAGER].cert, Function.CCM_TFTP, with_certificate=True,
-                dns_name=node.name.encode() + b"\0"))
+                **_address(node)))
     capf = publisher.certs.get(Role.CAPF)
     if capf is not None:
         records.append(trustlist.record_for(capf.cert, Function.CAPF, with_certificate=True))
@@ -148,12 +166,18 @@ def build_ctl(cluster: Cluster, *, timestamp: int) -> bytes:
                            filename="CTLFile.tlv", timestamp=timestamp)
 
 
-def serve(cluster: Cluster, node: Node, *, timestamp: int, generation: int,
-          itl: bytes | None = None, ctl: TrustList | None = None) -> ServedFiles:
-    """The files ``node`` serves after a TFTP start (T4); ``itl`` overrides (the reset ITL, A4)."""
-    data = itl if itl is not None else build_itl(cluster, node, timestamp=timestamp)
-    return ServedFiles(node=node.name, itl=trustlist.parse(data, path=f"{node.name}:ITLFile.tlv"),
-                       ctl=ctl, reset=itl is not None,
+def _address(node: Node) -> dict[str, bytes | None]:
+    """A CTL record's DNSNAME (the current host name, NUL-terminated, A3) and IPADDRESS."""
+    ip = bytes(int(part) for part in node.ip.split(".")) if node.ip else None
+    return {"dns_name": node.hostname.encode() + b"\0", "ip_address": ip}
+
+
+def serve(cluster: Cluster, node: Node, *, generation: int, itl: bytes, reset: bool = False,
+          ctl: TrustList | None = None) -> ServedFiles:
+    """The files ``node`` serves after a TFTP start (T4): ``itl`` is its normal ITL or the
+    bulk-reset ITL (``reset``, A4); configs are signed with its current CallManager key."""
+    return ServedFiles(node=node.name, itl=trustlist.parse(itl, path=f"{node.name}:ITLFile.tlv"),
+                       ctl=ctl, reset=reset,
                        config_signer=node.certs[Role.CALLMANAGER], generation=generation)
 
 
@@ -182,11 +206,6 @@ def sign_config(xml: bytes, signer: Certificate) -> SignedConfig:
     return SignedConfig(xml, signer.serial, signer.issuer_name, signature)
 
 
-def config_digest(config: SignedConfig) -> bytes:
-    """A short identity of a config's signed content (for memoised verification)."""
-    return hashlib.sha1(config.xml + config.signature).digest()
-
-
 def timestamp_at(cluster: Cluster, now: float) -> int:
     """The TIMESTAMP a file built at simulated second ``now`` carries (reproducible)."""
     return int(cluster.at(now).timestamp())
@@ -199,9 +218,11 @@ def start_tftp(cluster: Cluster, node: Node, now: float, *, itl: bytes | None = 
     node (A4); it is served until the next plain start (A6).
     """
     cluster.generation += 1
+    cluster.touch()
     ctl = trustlist.parse(cluster.ctl_bytes, path="CTLFile.tlv") if cluster.ctl_bytes else None
-    cluster.served[node.name] = serve(cluster, node, timestamp=timestamp_at(cluster, now),
-                                      generation=cluster.generation, itl=itl, ctl=ctl)
+    data = itl if itl is not None else normal_itl(cluster, node, now)
+    cluster.served[node.name] = serve(cluster, node, generation=cluster.generation, itl=data,
+                                      reset=itl is not None, ctl=ctl)
     node.running.add("TFTP")
 
 
@@ -209,6 +230,7 @@ def stop_tftp(cluster: Cluster, node: Node) -> None:
     """Stop TFTP on ``node``: it serves nothing until started again."""
     cluster.served.pop(node.name, None)
     node.running.discard("TFTP")
+    cluster.touch()
 
 
 def start_all(cluster: Cluster, now: float = 0.0) -> None:

@@ -45,7 +45,7 @@ class Verifier:
     """Shared by every phone of a run; counts the real RSA checks it performs."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[bytes, bytes], bool] = {}
+        self._memo: dict[tuple[bytes, ...], bool] = {}
         self.rsa_checks = 0
         self.lookups = 0
 
@@ -62,7 +62,7 @@ class Verifier:
     def blob(self, data: bytes, signature: bytes, public_key_der: bytes) -> bool:
         """Does ``signature`` over ``data`` verify (PKCS#1 v1.5, SHA-1)? (memoised)"""
         self.lookups += 1
-        key = (data + signature, public_key_der)
+        key = (data, signature, public_key_der)  # a tuple: no ambiguity where data ends
         result = self._memo.get(key)
         if result is None:
             self.rsa_checks += 1

@@ -1,0 +1,120 @@
+"""Shared helpers for the trust-engine tests (tests/test_engine_*.py).
+
+Clusters come from small inline TOML through the real loader (``TomlSource.parse`` +
+``schema.validate`` + ``clusterspec.cluster_from``) with 1024-bit keys, so every certificate,
+ITL and config signature is real RSA. ``boot`` runs a phone's boot decisions (section 4: CTL,
+ITL, then the signed config) against what a TFTP node serves now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim import tftp
+from sim.cluster import Cluster
+from sim.clusterspec import CLUSTER_SCHEMA, ClusterSpec, cluster_from
+from sim.operations import Outcome, apply_effects
+from sim.phone import Decision, PhoneTrust, TvsContext
+from sim.schema import Table, validate
+from sim.tftp import ConfigProfile
+from sim.tomlsource import TomlSource
+from sim.verify import Verifier
+
+BITS = "key_bits = { CallManager = 1024, TVS = 1024, CAPF = 1024, ITLRecovery = 1024 }"
+PUB = ("pub", "publisher", ("CallManager", "TFTP", "TVS", "CAPF"))
+SUB = ("sub", "subscriber", ("CallManager", "TFTP", "TVS"))
+HOLD = 300.0
+
+
+def cluster_toml(version: str = "10.0(1)", nodes=(PUB,), *, name: str = "lab",
+                 domain: str = "lab.example", security_mode: str = "non-secure",
+                 password: str = "ciscocisco") -> str:
+    """A ``[cluster]`` TOML text: nodes given as (name, role, services)."""
+    lines = [
+        "[cluster]", f'name = "{name}"', f'version = "{version}"', f'domain = "{domain}"',
+        f'security_mode = "{security_mode}"', "issued = 2024-03-01T12:00:00Z",
+        f'security_password = "{password}"',
+        "[cluster.organisation]",
+        'ou = "tac"', 'o = "cisco"', 'l = "rtp"', 'st = "nc"', 'c = "US"',
+    ]
+    for i, (node, role, services) in enumerate(nodes):
+        quoted = ", ".join(f'"{s}"' for s in services)
+        lines += ["[[cluster.nodes]]", f'name = "{node}"', f'role = "{role}"',
+                  f'ip = "10.0.0.{10 + i}"', f"services = [{quoted}]", BITS]
+    return "\n".join(lines) + "\n"
+
+
+def spec_from(text: str) -> ClusterSpec:
+    source = TomlSource.parse(text, "<test>")
+    data = validate(source, Table({"cluster": CLUSTER_SCHEMA}))
+    return cluster_from(source, data["cluster"])
+
+
+def make_cluster(version: str = "10.0(1)", nodes=(PUB,), *, seed: int = 1, start: bool = True,
+                 **kw) -> Cluster:
+    """A cluster from inline TOML, TFTP started on every TFTP node at t = 0."""
+    cluster = Cluster.from_spec(spec_from(cluster_toml(version, nodes, **kw)), seed=seed)
+    if start:
+        tftp.start_all(cluster)
+    return cluster
+
+
+@dataclass(frozen=True)
+class Boot:
+    """The decisions of one boot: CTL (None when no CTL is served), ITL, config."""
+
+    ctl: Decision | None
+    itl: Decision
+    config: Decision
+
+    @property
+    def reasons(self) -> tuple[str, str]:
+        return self.itl.reason, self.config.reason
+
+
+def context(cluster: Cluster, cm_group: tuple[str, ...], reachable=None) -> TvsContext:
+    servers = [cluster.node(name) for name in cm_group]
+    if reachable is None:
+        return TvsContext(cluster, servers)
+    return TvsContext(cluster, servers, reachable)
+
+
+def boot(phone: PhoneTrust, cluster: Cluster, node: str, now: float, *,
+         verifier: Verifier | None = None, cm_group: tuple[str, ...] | None = None,
+         unsigned_config: bool = False) -> Boot:
+    """Boot ``phone`` from TFTP node ``node`` (section 4): CTL, ITL, then config.
+
+    Accepted CTL/ITL files are installed; a rejected ITL leaves the old one and the phone calls
+    ``fail()`` (P7). ``cm_group`` defaults to the serving node alone.
+    """
+    verifier = verifier or Verifier()
+    cm_group = cm_group or (node,)
+    served = cluster.served[node]
+    ctx = context(cluster, cm_group)
+    ctl = None
+    if served.ctl is not None:
+        ctl = phone.decide_ctl(served.ctl, verifier)
+        if ctl.accepted:
+            phone.ctl = served.ctl
+    itl = phone.decide_itl(served.itl, ctx, verifier, now)
+    if itl.accepted:
+        phone.install_itl(served.itl)
+    else:
+        phone.fail()
+    config = None if unsigned_config else served.config(cluster, ConfigProfile(cm_group))
+    return Boot(ctl, itl, phone.decide_config(config, ctx, verifier, now))
+
+
+def do(cluster: Cluster, outcome: Outcome, now: float) -> Outcome:
+    """Carry out ``outcome``'s TFTP restarts at once (a driver without simulated time)."""
+    apply_effects(cluster, outcome, now)
+    return outcome
+
+
+def served_bytes(cluster: Cluster) -> dict[str, bytes]:
+    return {name: served.itl.raw for name, served in cluster.served.items()}
+
+
+def certs_der(cluster: Cluster) -> dict[tuple[str, str], bytes]:
+    return {(node.name, role.value): cert.der
+            for node in cluster.nodes.values() for role, cert in node.certs.items()}
