@@ -91,7 +91,7 @@ class FleetModel:
 
     def __init__(self, env: simpy.Environment, cluster: Cluster, groups: list[Group],
                  phones: list[Phone], samplers: dict[str, Sampler], *, serving_count: int,
-                 tvs_capacity: int):
+                 tvs_capacity: int, tvs_cache_seconds: float = TVS_CACHE_SECONDS):
         self.env = env
         self.cluster = cluster
         self.groups = groups
@@ -101,6 +101,7 @@ class FleetModel:
         self.verifier = Verifier()
         self.tftp = {n.name: Slots(env, n.name, serving_count) for n in cluster.nodes.values()}
         self.tvs = {n.name: Slots(env, n.name, tvs_capacity) for n in cluster.nodes.values()}
+        self.tvs_cache_seconds = tvs_cache_seconds
         self._memo: dict[tuple, tuple[Decision, bool, Any, tuple]] = {}
         self._contexts = {g.index: self._tvs_context(g) for g in groups}
         self._empty: dict[int, tuple[TrustList, bool]] = {}
@@ -114,7 +115,8 @@ class FleetModel:
 
     def _tvs_context(self, group: Group) -> TvsContext:
         nodes = [self.cluster.node(name) for name in group.cm_group]
-        return TvsContext(self.cluster, nodes, lambda node, g=group: not g.partitioned)
+        return TvsContext(self.cluster, nodes, lambda node, g=group: not g.partitioned,
+                          self.tvs_cache_seconds)
 
     # -- phone lifecycle -------------------------------------------------------------------
 
@@ -243,7 +245,7 @@ class FleetModel:
         decision, used_tvs, cached, _ = hit
         if cached is not None:
             identity, (_, public_key) = cached
-            trust.tvs_cache[identity] = (self.env.now + TVS_CACHE_SECONDS, public_key)
+            trust.tvs_cache[identity] = (self.env.now + self.tvs_cache_seconds, public_key)
         return decision, used_tvs
 
     def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:

@@ -67,6 +67,7 @@ class TvsContext:
     cluster: Cluster
     servers: Sequence[Node]
     reachable: Callable[[Node], bool] = lambda node: True
+    cache_seconds: float = TVS_CACHE_SECONDS  # P5: 24 h; a scenario's [tvs] cache_hours
 
 
 @dataclass
@@ -173,7 +174,7 @@ class PhoneTrust:
             return Decision(False, reasons=(f"{kind}-signer-unknown",) + answer.reasons)
         if not check(answer.certificate.public_key_der):
             return Decision(False, reasons=(f"{kind}-bad-signature",))
-        self.tvs_cache[identity] = (now + TVS_CACHE_SECONDS, answer.certificate.public_key_der)
+        self.tvs_cache[identity] = (now + tvs.cache_seconds, answer.certificate.public_key_der)
         return Decision(True, "tvs")
 
     # -- observation -------------------------------------------------------------------------

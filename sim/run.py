@@ -63,7 +63,8 @@ def simulate(scenario: Any, *, progress: Callable[[float], None] | None = None) 
     groups, phones = _fleet(cluster, scenario)
     model = FleetModel(env, cluster, groups, phones, samplers,
                        serving_count=scenario.tftp.max_serving_count,
-                       tvs_capacity=scenario.tvs.capacity)
+                       tvs_capacity=scenario.tvs.capacity,
+                       tvs_cache_seconds=scenario.tvs.cache_hours * 3600.0)
     technicians = _technicians(model, scenario)
     timeline = Timeline(model, scenario.events, start_recovery=technicians.start)
     _place(model, scenario, streams["availability"])
