@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.errors import ConfigError
 from sim.plots import recovery_plot
 from sim.run import RunResult
 
@@ -32,8 +33,12 @@ def run_id(seed: int, scenario_hash: str) -> str:
 
 def write_run(result: RunResult, out: Path, *, provenance: dict[str, Any]) -> Path:
     """Write every file of ``result`` into ``out`` atomically; returns ``out``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as error:
+        raise ConfigError(f"cannot create the results folder: {error.strerror}",
+                          path=str(out), key="--out") from None
     try:
         _write_all(result, staging, provenance)
         if out.exists():
