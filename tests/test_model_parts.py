@@ -1,0 +1,108 @@
+"""The simulation's building blocks: Slots (TFTP/TVS capacity), Agent, Sampler, Collector."""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from sim.collector import LOCKED, STATES, TRUSTED, Collector
+from sim.distributions import Fixed, Uniform
+from sim.model import Agent, Sampler
+from sim.services import Slots
+
+
+def test_slots_serve_in_fifo_order_and_track_peaks() -> None:
+    env = simpy.Environment()
+    slots = Slots(env, "tftp1", capacity=2)
+    order: list[tuple[str, float]] = []
+
+    def phone(name: str, start: float, hold: float):
+        yield start
+        if not slots.take():
+            yield slots
+        order.append((name, env.now))
+        yield hold
+        slots.give()
+
+    for i, start in enumerate([0.0, 0.0, 1.0, 2.0, 3.0]):
+        Agent(env, phone(f"p{i}", start, 10.0))
+    env.run()
+    # two slots: p0,p1 at 0; p2,p3 wait for the first two releases at 10; p4 for 20
+    assert order == [("p0", 0.0), ("p1", 0.0), ("p2", 10.0), ("p3", 10.0), ("p4", 20.0)]
+    assert slots.peak_in_use == 2 and slots.peak_queue == 3
+    assert slots.in_use == 0 and slots.served == 5
+
+
+def test_slots_hand_over_a_long_queue_without_recursion() -> None:
+    env = simpy.Environment()
+    slots = Slots(env, "tftp1", capacity=1)
+    got: list[int] = []
+
+    def phone(i: int):
+        yield 0.0
+        if not slots.take():
+            yield slots
+        got.append(i)
+        slots.give()  # gives straight back: the whole queue drains inside one hand-over
+
+    for i in range(5000):
+        Agent(env, phone(i))
+    env.run()
+    assert got == list(range(5000)) and slots.in_use == 0
+
+
+def test_agent_waits_on_plain_simpy_events_too() -> None:
+    env = simpy.Environment()
+    gate = env.event()
+    seen: list[float] = []
+
+    def steps():
+        yield 1.5
+        yield gate
+        seen.append(env.now)
+
+    Agent(env, steps())
+    env.process(_open(env, gate, 4.0))
+    env.run()
+    assert seen == [4.0]
+
+
+def _open(env: simpy.Environment, gate: simpy.Event, at: float):
+    yield env.timeout(at)
+    gate.succeed()
+
+
+def test_sampler_hands_out_numpy_blocks_in_order() -> None:
+    rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
+    sampler = Sampler(Uniform(low=30.0, high=90.0), rng_a, block=8)
+    draws = [sampler() for _ in range(20)]
+    expected = np.concatenate([Uniform(low=30.0, high=90.0).sample_many(rng_b, 8)
+                               for _ in range(3)])[:20]
+    assert draws == expected.tolist()
+    assert all(isinstance(x, float) for x in draws)
+    assert Sampler(Fixed(value=2.0), rng_a)() == 2.0
+
+
+def test_collector_counts_logs_and_time_to_99_percent() -> None:
+    collector = Collector()
+    for _ in range(100):
+        collector.place(TRUSTED)
+    collector.sample(0.0)
+    for phone in range(100):
+        collector.change(10.0, phone, TRUSTED, LOCKED, "itl-signer-unknown,tvs-untrusted")
+    collector.sample(60.0)
+    for phone in range(99):
+        collector.change(70.0, phone, LOCKED, TRUSTED, "itl:sast,config:itl")
+    collector.sample(120.0)
+    assert collector.locked_peak == 100
+    assert collector.counts[TRUSTED] == 99 and collector.counts[LOCKED] == 1
+    assert collector.reasons == {"itl-signer-unknown,tvs-untrusted": 100}
+    assert collector.series[-1] == (120.0, tuple(99 if s == TRUSTED else 1 if s == LOCKED else 0
+                                                 for s in STATES))
+    assert collector.time_to_share(100, 0.99) == 120.0
+    assert collector.time_to_share(100, 1.0) is None
+    lines = collector.event_lines([f"SEP{i}" for i in range(100)], ["office"] * 100)
+    assert len(lines) == 199
+    assert lines[0] == ('{"from": "trusted", "kind": "phone", "phone": "SEP0", "population": '
+                        '"office", "reason": "itl-signer-unknown,tvs-untrusted", "t": 10.0, '
+                        '"to": "locked"}')
