@@ -169,6 +169,9 @@ class FleetModel:
             slots = self.tftp[node.name]
             if not slots.take():
                 yield slots
+                if phone.epoch != epoch:  # reset while queued: the request is abandoned
+                    slots.give()
+                    return
             served = self.cluster.served.get(node.name)
             if served is not None and node.up:
                 break
@@ -186,6 +189,9 @@ class FleetModel:
             phone.trust.install_itl(served.itl)
         if not slots.take():
             yield slots
+            if phone.epoch != epoch:
+                slots.give()
+                return
         yield sample["config"]()
         slots.give()
         if phone.epoch != epoch:

@@ -35,6 +35,8 @@ class Timeline:
         self.env: simpy.Environment = model.env
         self.events = sorted(events, key=lambda e: (e.at, e.index))
         self.start_recovery = start_recovery
+        self._restarts: dict[str, simpy.Process] = {}  # TFTP restart in progress, per node
+        self._auto_reset_at: float | None = None
 
     def run(self) -> Process:
         for event in self.events:
@@ -62,13 +64,27 @@ class Timeline:
     # -- effects -----------------------------------------------------------------------------
 
     def effects(self, effects: tuple[Effect, ...]) -> Process:
-        """TFTP restarts first (in parallel on every named node), then phone resets (A1b)."""
+        """TFTP restarts first (in parallel on every named node), then phone resets (A1b).
+
+        Operations in quick succession (e.g. CallManager regenerated on three nodes at 20:00)
+        share a TFTP restart that is still in progress - it builds the files from the
+        certificates current when it completes (T4) - so each operation's phone reset comes
+        after the files are served again, and the phones are reset once per instant.
+        """
         for effect in effects:
             if effect.kind == "restart_tftp":
-                restarts = [self.env.process(self.restart_tftp(name)) for name in effect.nodes]
+                restarts = [self._restart(name) for name in effect.nodes]
                 yield simpy.AllOf(self.env, restarts)
-            elif effect.kind == "reset_phones":
+            elif effect.kind == "reset_phones" and self._auto_reset_at != self.env.now:
+                self._auto_reset_at = self.env.now
                 self.reset(self.model.phones, "auto-reset")
+
+    def _restart(self, name: str) -> simpy.Process:
+        """The TFTP restart of ``name`` in progress, or a new one."""
+        running = self._restarts.get(name)
+        if running is None or not running.is_alive:
+            running = self._restarts[name] = self.env.process(self.restart_tftp(name))
+        return running
 
     def restart_tftp(self, name: str) -> Process:
         """Stop TFTP on ``name``, wait the restart duration, start it: files rebuilt (T4)."""

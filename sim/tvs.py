@@ -55,6 +55,8 @@ def query(cluster: Cluster, servers: Iterable[Node], identity: Identity,
     """
     reasons: list[str] = []
     for node in servers:
+        if "TVS" not in node.services:
+            continue  # not in the config's TVS list at all (sim.tftp.config_xml)
         if not (node.serves("TVS") and reachable(node)):
             _add(reasons, "tvs-unreachable")
             continue

@@ -1,0 +1,406 @@
+"""The scenario library (``scenarios/*.toml``): every file validates, and every scenario shows,
+scaled down, the outcome its header claims, in the summary's numbers.
+
+Each scenario has one entry in ``CHECKS``: the overrides that scale it down (phone counts, TFTP
+serving count and reset batch sizes divided by about 10, so shares and the storm's shape stay
+what the file describes) and the assertions. A scenario file without an entry fails
+``test_scenario_outcome``; a cluster-only file (``[cluster]`` without ``[simulation]``, for
+``make-itl``) is checked as a cluster file instead. Runs are cached per override set, so the
+determinism test costs one extra run per scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sim.run
+from sim.certificates import Role
+from sim.cluster import Cluster
+from sim.clusterspec import load_cluster_file
+from sim.collector import STATES
+from sim.phone import sast_records
+from sim.run import RunResult, simulate
+from sim.scenario import load_scenario, validate_file
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+FILES = sorted(SCENARIOS.glob("*.toml"))
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+
+def is_scenario(path: Path) -> bool:
+    """A scenario file has a [simulation] table; a cluster file (make-itl) has none."""
+    return "simulation" in tomllib.loads(path.read_text())
+
+
+# -- running ---------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    """A finished run and the model behind it (captured for checks the summary cannot make)."""
+
+    result: RunResult
+    model: Any
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.result.summary
+
+    @property
+    def total(self) -> int:
+        return self.summary["phones_total"]
+
+    def count_at(self, state: str, at: float) -> int:
+        """Phones in ``state`` at the last time-series sample at or before ``at``."""
+        index = STATES.index(state)
+        return [counts for t, counts in self.result.series if t <= at][-1][index]
+
+    def phone_changes(self) -> list[dict[str, Any]]:
+        return [e for e in map(json.loads, self.result.event_lines) if e["kind"] == "phone"]
+
+    def operations(self) -> list[dict[str, Any]]:
+        return [e for e in map(json.loads, self.result.event_lines) if e["kind"] == "operation"]
+
+    def reasons(self, to: str, after: float = 0.0) -> Counter[str]:
+        """Why phones moved to ``to`` after ``after`` seconds (e.g. "itl:tvs,config:itl")."""
+        return Counter(e["reason"] for e in self.phone_changes()
+                       if e["to"] == to and e["t"] > after)
+
+
+def run(path: Path, overrides: tuple[str, ...]) -> Run:
+    """Simulate ``path`` with ``overrides``, keeping the model that ``summarise`` saw."""
+    captured: list[Any] = []
+    real = sim.run.summarise
+
+    def spy(model: Any, scenario: Any, events: int) -> dict[str, Any]:
+        captured.append(model)
+        return real(model, scenario, events)
+
+    sim.run.summarise = spy
+    try:
+        result = simulate(load_scenario(path, overrides=overrides))
+    finally:
+        sim.run.summarise = real
+    return Run(result, captured[0])
+
+
+@cache
+def cached_run(name: str, overrides: tuple[str, ...]) -> Run:
+    return run(SCENARIOS / f"{name}.toml", overrides)
+
+
+def counts(*values: int) -> tuple[str, ...]:
+    """``phones.N.count`` overrides, one per population in file order."""
+    return tuple(f"phones.{i}.count={n}" for i, n in enumerate(values))
+
+
+def batches(size: int, *events: int) -> tuple[str, ...]:
+    return tuple(f"events.{i}.batch_size={size}" for i in events)
+
+
+# -- the claims, scenario by scenario ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Check:
+    overrides: tuple[str, ...]
+    verify: Callable[[Run], None]
+    contrasts: tuple[tuple[tuple[str, ...], Callable[[Run], None]], ...] = field(default=())
+    """Variants the header mentions ("without the parameter ..."): extra overrides, claim."""
+
+
+def nothing_locks(r: Run) -> None:
+    s = r.summary
+    assert (s["locked_peak"], s["locked_final"], s["ever_locked"]) == (0, 0, 0)
+    assert s["lock_reasons"] == {}
+
+
+def all_match(r: Run, unknown: int = 0) -> None:
+    expected = {"Match": r.total - unknown} | ({"Unknown": unknown} if unknown else {})
+    assert r.summary["itl_file_status"] == expected
+
+
+def bulk_recovered_everything(r: Run, locked: int) -> None:
+    s = r.summary
+    assert s["ever_locked"] == locked
+    assert (s["recovered_bulk"], s["recovered_manual"], s["not_recovered"]) == (locked, 0, 0)
+    assert (s["locked_final"], s["manual_visits"], s["remote_fixes"]) == (0, 0, 0)
+    assert s["final_states"]["trusted"] == r.total
+
+
+def check_baseline(r: Run) -> None:
+    s = r.summary
+    nothing_locks(r)
+    assert s["final_states"]["trusted"] == r.total == 600
+    all_match(r, unknown=40)  # Jabber sends no DeviceTLInfo (P8, O2)
+    assert s["tftp_peak_queue"] == 0 and 0 < s["tftp_peak_in_use"] <= 50
+    assert s["phone_boots"] == r.total  # one reset each; the TFTP restart resets nobody
+    assert s["operations"] == {"done": 2, "refused": 0}
+
+
+def check_safe_callmanager_regen(r: Run) -> None:
+    nothing_locks(r)
+    assert r.reasons("trusted", after=30 * 60) == {"itl:tvs,config:itl": r.total}
+    assert r.summary["tvs_peak_in_use"] > 0
+    all_match(r)
+
+
+def check_callmanager_and_tvs_regen(r: Run) -> None:
+    s = r.summary
+    locked = s["locked_peak"]
+    assert 0.3 * r.total < locked < 0.7 * r.total  # those still queued at TFTP at 22:06
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": locked}
+    assert s["tftp_peak_queue"] > r.total / 2 and s["tftp_peak_in_use"] == 10
+    assert r.count_at("locked", 1.5 * HOUR) == locked  # locked until the localkey reset
+    bulk_recovered_everything(r, locked)
+    all_match(r)
+
+
+def check_tvs_after_the_storm(r: Run) -> None:
+    """Contrast: the same storm, TVS regenerated once every phone has the intermediate ITL."""
+    nothing_locks(r)
+
+
+def check_hold_timer_refusal(r: Run) -> None:
+    nothing_locks(r)
+    assert r.summary["operations"] == {"done": 2, "refused": 1}
+    refused = [op for op in r.operations() if op["status"] == "refused"]
+    assert refused[0]["t"] == 32 * 60
+    assert refused[0]["message"] == ("CallManager certificate was modified in the last 5 "
+                                     "minutes. Please re-try regenerating TVS certificate at a "
+                                     "later time")
+    assert r.summary["phone_boots"] == 2 * r.total  # the refused attempt reset nobody
+    all_match(r)
+
+
+def check_hostname_change_localkey(r: Run) -> None:
+    s = r.summary
+    assert s["locked_peak"] == r.total == 300
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": r.total}
+    bulk_recovered_everything(r, r.total)
+    all_match(r)
+
+
+REBUILD_LOCK = "itl-signer-unknown,tvs-untrusted"
+
+
+def check_publisher_rebuild_remotekey(r: Run) -> None:
+    s = r.summary
+    assert s["locked_peak"] == r.total == 140
+    assert s["lock_reasons"] == {REBUILD_LOCK: r.total}
+    assert s["operations"]["refused"] == 1
+    refused = next(op for op in r.operations() if op["status"] == "refused")
+    assert "SFTP authentication failed" in refused["message"]
+    assert "No changes were made" in refused["message"]
+    bulk_recovered_everything(r, r.total)
+    # the rebuilt publisher's ITLRecovery was replaced by the saved key (A5)
+    original = Cluster.from_spec(r.result.scenario.cluster, r.result.scenario.seed)
+    assert r.model.cluster.itl_recovery.identity == original.itl_recovery.identity
+
+
+def check_remotekey_bad_password_twice(r: Run) -> None:
+    """Contrast: both attempts mistyped: refused twice, nothing changed, all still locked."""
+    s = r.summary
+    assert s["operations"]["refused"] == 2
+    assert s["locked_final"] == r.total and s["recovered_bulk"] == 0
+    original = Cluster.from_spec(r.result.scenario.cluster, r.result.scenario.seed)
+    assert r.model.cluster.itl_recovery.identity != original.itl_recovery.identity
+
+
+def check_publisher_rebuild_no_backup(r: Run) -> None:
+    s = r.summary
+    assert s["locked_peak"] == r.total == 140
+    assert s["lock_reasons"] == {REBUILD_LOCK: 2 * r.total}  # locked again after localkey
+    assert r.count_at("locked", DAY + 8 * HOUR) == r.total  # localkey did not help
+    assert (s["recovered_bulk"], s["recovered_manual"], s["not_recovered"]) == (0, r.total, 0)
+    assert (s["manual_visits"], s["remote_fixes"]) == (100 + 15, 25)
+    assert s["locked_final"] == 0
+    # technicians fix phones only in working hours (08:00-17:00 plus the last job's length)
+    series = r.result.series
+    locked = STATES.index("locked")
+    for (_, before), (t, after) in zip(series, series[1:], strict=False):
+        if after[locked] < before[locked] and t > DAY:
+            assert 8 * HOUR < t % DAY <= 17 * HOUR + 40 * 60, t
+
+
+def check_pre10_fleet_technicians(r: Run) -> None:
+    s = r.summary
+    assert s["locked_peak"] == r.total == 400
+    assert r.count_at("locked", DAY + 7 * HOUR) == 20  # the 5% 9.x-era phones
+    assert (s["recovered_bulk"], s["recovered_manual"], s["not_recovered"]) == (380, 20, 0)
+    assert (s["remote_fixes"], s["manual_visits"]) == (12, 8)
+    assert s["locked_final"] == 0
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": 380 + 3 * 20}
+
+
+def check_rollback_migration(r: Run) -> None:
+    nothing_locks(r)
+    assert r.count_at("unsecured", 89 * 60) == r.total  # empty ITL before the domain change
+    assert r.count_at("unsecured", 119 * 60) == r.total  # still, after it (P6)
+    assert r.summary["final_states"]["trusted"] == r.total
+    all_match(r)
+
+
+def check_rollback_without_parameter(r: Run) -> None:
+    s = r.summary
+    assert s["locked_peak"] == s["locked_final"] == r.total
+    # locked at the domain change, and again after the 20:00 parameter change's reset (A9)
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": 2 * r.total}
+
+
+def check_itlrecovery_regen(r: Run) -> None:
+    nothing_locks(r)
+    assert r.reasons("trusted", after=50 * 60) == {"itl:tvs,config:tvs": r.total,
+                                                   "itl:sast,config:itl": r.total}
+    all_match(r)
+    cluster = r.model.cluster
+    original = Cluster.from_spec(r.result.scenario.cluster, r.result.scenario.seed)
+    new = cluster.itl_recovery.identity
+    assert new != original.itl_recovery.identity
+    for phone in r.model.phones:
+        itl = phone.trust.itl
+        assert new in sast_records(itl)  # the new ITLRecovery, as SAST
+        assert (itl.signer_serial, itl.ca_name) == new  # 12.x: the normal ITL's signer
+    assert cluster.publisher.certs[Role.ITLRECOVERY] is cluster.itl_recovery
+
+
+def check_hostname_change_12x(r: Run) -> None:
+    nothing_locks(r)
+    assert r.reasons("trusted") == {"itl:sast,config:itl": r.total}
+    all_match(r)
+
+
+def check_hostname_change_on_10x(r: Run) -> None:
+    """Contrast: the same file on 10.5 (hostname-change-localkey without the reset)."""
+    assert r.summary["locked_peak"] == r.summary["locked_final"] == r.total
+
+
+def check_offices_closed_weekend(r: Run) -> None:
+    s = r.summary
+    off = sum(1 for e in r.phone_changes() if e["reason"] == "powered-off")
+    assert 0.5 * r.total < off < 0.7 * r.total  # 80% of the office phones = 60% of the fleet
+    monday = 3 * DAY + 7 * HOUR  # the first phones come back (19h + 2d12h)
+    assert max(c[STATES.index("locked")] for t, c in r.result.series if t < monday) == 0
+    assert s["locked_peak"] == off
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": off}
+    assert r.count_at("locked", 3 * DAY + 10 * HOUR) == off  # all back, all locked
+    bulk_recovered_everything(r, off)
+
+
+def check_megacluster(r: Run) -> None:
+    nothing_locks(r)
+    assert r.summary["tftp_peak_queue"] > 0 and r.summary["tftp_peak_in_use"] == 25
+    assert r.summary["final_states"]["trusted"] == r.total
+
+
+CHECKS: dict[str, Check] = {
+    "baseline": Check(counts(320, 240, 40) + ("tftp.max_serving_count=50",)
+                      + batches(50, 0), check_baseline),
+    "safe-callmanager-regen": Check(counts(300, 100) + ("tftp.max_serving_count=50",),
+                                    check_safe_callmanager_regen),
+    "callmanager-and-tvs-regen": Check(
+        counts(420, 80) + ("tftp.max_serving_count=10",) + batches(100, 3, 5),
+        check_callmanager_and_tvs_regen,
+        ((("events.1.at=50min",), check_tvs_after_the_storm),)),
+    "hold-timer-refusal": Check(counts(220, 30) + ("tftp.max_serving_count=50",),
+                                check_hold_timer_refusal),
+    "hostname-change-localkey": Check(counts(240, 60) + ("tftp.max_serving_count=50",)
+                                      + batches(50, 2, 4), check_hostname_change_localkey),
+    "publisher-rebuild-remotekey": Check(
+        counts(100, 25, 15) + ("tftp.max_serving_count=50",) + batches(50, 2, 5, 7),
+        check_publisher_rebuild_remotekey,
+        ((('events.4.sftp_password="Bckp-2081"',), check_remotekey_bad_password_twice),)),
+    "publisher-rebuild-no-backup": Check(
+        counts(100, 25, 15) + ("tftp.max_serving_count=50", "recovery.technicians=1")
+        + batches(50, 2, 4), check_publisher_rebuild_no_backup),
+    "pre10-fleet-technicians": Check(
+        counts(380, 12, 8) + ("tftp.max_serving_count=50",) + batches(50, 2, 4),
+        check_pre10_fleet_technicians),
+    "rollback-migration": Check(
+        counts(150, 150) + ("tftp.max_serving_count=50",), check_rollback_migration,
+        ((("events.0.enabled=false",), check_rollback_without_parameter),)),
+    "itlrecovery-regen": Check(
+        counts(350, 250) + ("tftp.max_serving_count=50",) + batches(100, 0, 3, 5),
+        check_itlrecovery_regen),
+    "hostname-change-12x": Check(
+        counts(240, 60) + ("tftp.max_serving_count=50",), check_hostname_change_12x,
+        ((('cluster.version="10.5(2)"',), check_hostname_change_on_10x),)),
+    "offices-closed-weekend": Check(
+        counts(600, 200) + ("tftp.max_serving_count=50",) + batches(100, 7, 9),
+        check_offices_closed_weekend),
+    "megacluster": Check(counts(1000, 1000) + ("tftp.max_serving_count=25",),
+                         check_megacluster),
+}
+
+
+# -- tests -----------------------------------------------------------------------------------
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.stem for p in paths]
+
+
+@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
+def test_file_validates(path: Path):
+    if not is_scenario(path):
+        spec = load_cluster_file(str(path))
+        assert spec.nodes and spec.publisher
+        return
+    assert validate_file(path).startswith(f"scenario '{path.stem}'")
+
+
+@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
+def test_scenario_outcome(path: Path):
+    if not is_scenario(path):
+        pytest.skip("a cluster file for make-itl, not a scenario")
+    check = CHECKS.get(path.stem)
+    if check is None:
+        pytest.fail(f"{path.name} has no entry in CHECKS: add the overrides that scale it down "
+                    f"and assertions for the outcome its header claims")
+    check.verify(cached_run(path.stem, check.overrides))
+
+
+CONTRASTS = [(name, extra, verify) for name, check in CHECKS.items()
+             for extra, verify in check.contrasts]
+
+
+@pytest.mark.parametrize(("name", "extra", "verify"), CONTRASTS,
+                         ids=[f"{n}-{v.__name__.removeprefix('check_')}"
+                              for n, _, v in CONTRASTS])
+def test_contrast_the_header_mentions(name: str, extra: tuple[str, ...],
+                                      verify: Callable[[Run], None]):
+    verify(cached_run(name, CHECKS[name].overrides + extra))
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_same_seed_same_summary(name: str):
+    overrides = CHECKS[name].overrides
+    first = cached_run(name, overrides).summary
+    again = run(SCENARIOS / f"{name}.toml", overrides).summary
+    assert again == first
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_every_check_has_a_file(name: str):
+    assert (SCENARIOS / f"{name}.toml").is_file()
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if is_scenario(p)],
+                         ids=_ids([p for p in FILES if is_scenario(p)]))
+def test_header_documents_run_and_outcome(path: Path):
+    header = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    text = "\n".join(header)
+    if path.stem != "megacluster":  # kept as it was
+        assert f"itlsim run scenarios/{path.name}" in text
+    assert "Outcome it shows" in text
