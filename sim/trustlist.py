@@ -341,6 +341,15 @@ def verify_with(tl: TrustList, public_key_der: bytes) -> bool:
 
     False for a key that does not load, is not RSA, or does not verify. No caching here.
     """
+    return verify_signature(signed_portion(tl), tl.signature, public_key_der,
+                            tl.digest_algorithm)
+
+
+def verify_signature(data: bytes, signature: bytes, public_key_der: bytes,
+                     digest_algorithm: int = 1) -> bool:
+    """RSA PKCS#1 v1.5 over ``data`` with the DIGESTALGORITHM code (1 = SHA-1): the one
+    signature check ITLs, CTLs and signed configs share. False when the key does not load,
+    is not RSA, or the signature does not verify."""
     try:
         key = serialization.load_der_public_key(public_key_der)
     except (ValueError, UnsupportedAlgorithm):
@@ -348,8 +357,7 @@ def verify_with(tl: TrustList, public_key_der: bytes) -> bool:
     if not isinstance(key, rsa.RSAPublicKey):
         return False
     try:
-        key.verify(tl.signature, signed_portion(tl), padding.PKCS1v15(),
-                   DIGESTS[tl.digest_algorithm]())
+        key.verify(signature, data, padding.PKCS1v15(), DIGESTS[digest_algorithm]())
     except InvalidSignature:
         return False
     return True
