@@ -9,6 +9,7 @@ on stderr and the error's exit code (TLVError 2, SignatureError 1), never a trac
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -124,3 +125,67 @@ def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ..
         from sim.results import text_summary
 
         click.echo(text_summary(result, folder))
+
+
+@main.command("sweep")
+@click.argument("sweep_file", metavar="SWEEP.toml")
+@click.option("--dry-run", is_flag=True, help="Print the points and what is stored; run nothing.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: every core).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
+@click.option("--replications", type=click.IntRange(min=1), default=None,
+              help="Override [sweep] replications; raising it later adds runs.")
+@click.option("--root-seed", type=click.IntRange(min=0), default=None,
+              help="Override [sweep] root_seed.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Results folder (default results/sweeps/<sweep name>).")
+@click.option("--allow-mixed", is_flag=True,
+              help="Add runs to a store made by other code, another root seed or scenario.")
+@click.option("--retry-failed", is_flag=True, help="Run the stored failed runs again.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | None,
+          replications: int | None, root_seed: int | None, out: str | None, allow_mixed: bool,
+          retry_failed: bool, quiet: bool) -> None:
+    """Run a parameter sweep with replications; resumes what an earlier run left undone."""
+    from sim.sweep import dry_run_text, run_sweep
+    from sim.sweepexec import open_executor
+    from sim.sweepspec import load_sweep
+
+    if workers and scheduler:
+        raise click.UsageError("--workers and --scheduler exclude each other")
+    spec = load_sweep(sweep_file, replications=replications, root_seed=root_seed)
+    folder = Path(out) if out else None
+    if dry_run:
+        click.echo(dry_run_text(spec, folder))
+        return
+    with open_executor(workers, scheduler) as (executor, slots):
+        report = run_sweep(spec, executor, slots=slots, out=folder, allow_mixed=allow_mixed,
+                           retry_failed=retry_failed, progress=not quiet)
+    click.echo(report.describe(spec))
+
+
+@main.command("plot")
+@click.argument("target", metavar="STORE_OR_SWEEP_DIR")
+@click.option("--kind", type=click.Choice(["curves", "metric", "heatmap"]), default=None,
+              help="One kind of plot (default: curves, plus metric and heatmap plots of the "
+                   "sweep's metrics).")
+@click.option("--metric", default=None, help="Summary metric, e.g. locked_final (default: the "
+                                             "sweep file's metrics).")
+@click.option("--x", "x", default=None, help="Parameter on the x axis (default: the first that "
+                                             "varies).")
+@click.option("--y", "y", default=None, help="Heatmap y axis (default: the next that varies).")
+@click.option("--where", default=None, help="Only points where this holds, e.g. "
+                                            "\"technicians == 2\" (times in seconds).")
+@click.option("--format", "formats", type=click.Choice(["png", "svg"]), multiple=True,
+              help="png and/or svg (repeatable; default both).")
+@click.option("--out", default=None, help="Folder (default STORE_DIR/plots), or a .png/.svg "
+                                          "file for one plot.")
+def plot(target: str, kind: str | None, metric: str | None, x: str | None, y: str | None,
+         where: str | None, formats: tuple[str, ...], out: str | None) -> None:
+    """Plot a sweep: recovery curves with confidence bands, metric vs parameter, heatmaps."""
+    from sim.sweepplots import FORMATS, render
+
+    for path in render(target, kind=kind, metric=metric, x=x, y=y, where=where,
+                       formats=formats or FORMATS, out=out):
+        click.echo(f"wrote {path}")

@@ -43,7 +43,7 @@ def recovery_plot(result: RunResult, path: Path) -> None:
         values = [counts[i] for _, counts in result.series]
         if any(values):
             ax.plot(times, values, color=COLOURS[state], label=LABELS[state], linewidth=1.8)
-    _mark_events(ax, result.markers, scale)
+    mark_events(ax, result.markers, scale)
     ax.set_xlim(0, summary["duration_s"] / scale)
     ax.set_ylim(0, summary["phones_total"] * 1.05 or 1)
     ax.set_xlabel(f"time since start ({unit})")
@@ -57,7 +57,8 @@ def recovery_plot(result: RunResult, path: Path) -> None:
     plt.close(fig)
 
 
-def _mark_events(ax: plt.Axes, markers: list[tuple[float, str]], scale: float) -> None:
+def mark_events(ax: plt.Axes, markers: list[tuple[float, str]], scale: float) -> None:
+    """Each administrator action as a labelled dashed vertical line (times in seconds)."""
     for i, (at, label) in enumerate(markers):
         x = at / scale
         ax.axvline(x, color="#444444", linestyle="--", linewidth=0.8, alpha=0.7)
