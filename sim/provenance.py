@@ -27,6 +27,11 @@ class Provenance:
     revision: str | None
     code: str
 
+    def same_code(self, other: Provenance) -> bool:
+        """Same version and same source bytes: results can be mixed. The revision is kept for
+        the record only (a commit that touches no file of ``sim`` changes nothing)."""
+        return (self.version, self.code) == (other.version, other.code)
+
     def describe(self) -> str:
         """Short human text, e.g. ``itlsim 0.1.0 (revision 1a2b3c4d, code 5e6f7a8b)``."""
         revision = self.revision[:8] if self.revision else "unknown"

@@ -110,7 +110,7 @@ def run_sweep(spec: SweepSpec, executor: Executor, *, slots: int, out: Path | No
 def _check_worker(outcome: Outcome, path: Path, allow_mixed: bool) -> None:
     """Refuse the outcome of a worker that runs other code (e.g. a stale Dask worker)."""
     mine = current()
-    if outcome.provenance != mine and not allow_mixed:
+    if not outcome.provenance.same_code(mine) and not allow_mixed:
         raise ItlsimError(f"{path}: a worker runs {outcome.provenance.describe()} but this "
                           f"process runs {mine.describe()}; install the same code on every "
                           f"worker, or {_MIXED_HINT}")

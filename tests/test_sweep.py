@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sweep_helpers import BASE, CountingExecutor, sweep_text
 
+import sim.provenance
 import sim.sweeptask
 from sim.errors import ItlsimError
 from sim.provenance import Provenance
@@ -165,6 +166,14 @@ def test_a_worker_with_other_code_is_refused(tmp_path: Path,
     monkeypatch.setattr(sim.sweeptask, "current", lambda: Provenance("9.9.9", None, "0" * 64))
     with pytest.raises(ItlsimError, match=r"a worker runs itlsim 9\.9\.9 \(revision unknown"):
         sweep(spec_of(tmp_path), tmp_path / "out")
+
+
+def test_a_worker_at_another_revision_with_the_same_code_is_accepted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = sim.provenance.current()
+    moved = Provenance(mine.version, "f" * 40, mine.code)  # e.g. a README-only commit
+    monkeypatch.setattr(sim.sweeptask, "current", lambda: moved)
+    assert sweep(spec_of(tmp_path), tmp_path / "out").failed == 0
 
 
 def test_a_changed_scenario_or_root_seed_is_refused(tmp_path: Path) -> None:
