@@ -12,7 +12,8 @@ process start-up; the --repeat rounds alternate between the configurations and t
 counts. Prints one JSON object: wall time and runs/s per configuration, the speed-up of 2 local
 workers over 1 (target >= 1.8), Dask relative to the local pool with 2 workers (target within
 15 %) and with 1 worker (a core left for Dask's scheduler and nannies: the runner's own
-overhead), and whether the Dask store holds exactly the numbers of the local one.
+overhead), and whether the Dask store holds exactly the numbers of the local one. Dask's
+statistical profiler is off in the workers unless --dask-profiler (see the README).
 """
 
 from __future__ import annotations
@@ -73,9 +74,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="runs in the sweep (x25)")
     parser.add_argument("--phones", type=int, default=600, help="phones per run")
     parser.add_argument("--repeat", type=int, default=5, help="best of N per configuration")
+    parser.add_argument("--dask-profiler", action="store_true",
+                        help="keep Dask's statistical profiler on in the workers (it samples "
+                             "every worker thread each 10 ms: ~10%% on pure-Python runs)")
     args = parser.parse_args()
 
+    import dask
     from distributed import LocalCluster
+
+    # As the README advises for sweep workers (DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False);
+    # LocalCluster's nannies hand this process's config to their workers.
+    dask.config.set({"distributed.worker.profile.enabled": args.dask_profiler})
 
     from sim.store import SweepStore
     from sim.sweepexec import open_executor
