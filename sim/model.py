@@ -11,7 +11,7 @@ between cluster changes, so a fleet of identical phones costs one decision per d
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -90,8 +90,9 @@ class FleetModel:
     """One simulated run: cluster + fleet + services + collector on a SimPy environment."""
 
     def __init__(self, env: simpy.Environment, cluster: Cluster, groups: list[Group],
-                 phones: list[Phone], samplers: dict[str, Sampler], *, serving_count: int,
-                 tvs_capacity: int, tvs_cache_seconds: float = TVS_CACHE_SECONDS):
+                 phones: list[Phone], samplers: dict[str, Sampler], *,
+                 serving_count: Callable[[str], int], tvs_capacity: int,
+                 tvs_cache_seconds: float = TVS_CACHE_SECONDS):
         self.env = env
         self.cluster = cluster
         self.groups = groups
@@ -99,7 +100,8 @@ class FleetModel:
         self.sample = samplers
         self.collector = Collector()
         self.verifier = Verifier()
-        self.tftp = {n.name: Slots(env, n.name, serving_count) for n in cluster.nodes.values()}
+        self.tftp = {n.name: Slots(env, n.name, serving_count(n.name))
+                     for n in cluster.nodes.values()}
         self.tvs = {n.name: Slots(env, n.name, tvs_capacity) for n in cluster.nodes.values()}
         self.tvs_cache_seconds = tvs_cache_seconds
         self._memo: dict[tuple, tuple[Decision, bool, Any, tuple]] = {}

@@ -78,6 +78,9 @@ TFTP = Table({
                                    "non-mixed cluster (default 0.2s, trust-model 4)"),
     "restart": distribution("30s", help="TFTP service restart; the ITL is rebuilt then "
                             "(default 30s, T4)"),
+    "serving_count": Table({}, required=False, extra=Value(int, check=at_least(1)),
+                           help="per-node Maximum Serving Count overriding max_serving_count, "
+                                "e.g. { cucm-tftp1 = 1500 } for a dedicated TFTP node"),
 }, required=False)
 TVS = Table({
     "capacity": Value(int, 100, check=at_least(1),
@@ -142,6 +145,11 @@ class TftpSpec:
     config_transfer: Distribution
     file_not_found: Distribution
     restart: Distribution
+    serving_count: Mapping[str, int]
+
+    def serving_count_of(self, node: str) -> int:
+        """The node's Maximum Serving Count (trust-model 9)."""
+        return self.serving_count.get(node, self.max_serving_count)
 
 
 @dataclass(frozen=True)
@@ -237,6 +245,7 @@ def _build(source: TomlSource) -> Scenario:
     sftp = tuple(SftpServer(**entry) for entry in data["sftp"])
     _unique(source, [s.host for s in sftp], ("sftp",), "host")
     recovery = _recovery(source, data["recovery"], simulation["duration"])
+    _known_nodes(source, data["tftp"]["serving_count"], cluster, ("tftp", "serving_count"))
     parsed = [parse_event(source, e, ("events", i)) for i, e in enumerate(data["events"])]
     context = EventContext.start(cluster, tuple(p.name for p in populations),
                                  {s.host: s for s in sftp})
@@ -248,6 +257,15 @@ def _build(source: TomlSource) -> Scenario:
         phone_boot=PhoneBootSpec(**data["phone_boot"]), populations=populations,
         events=build_events(source, parsed, context, simulation["duration"]),
         sftp=sftp, recovery=recovery)
+
+
+def _known_nodes(source: TomlSource, table: Mapping[str, Any], cluster: ClusterSpec,
+                 at: KeyPath) -> None:
+    names = [node.name for node in cluster.nodes]
+    for name in table:
+        if name not in names:
+            raise source.error(at + (name,), f"no node {name!r}{suggest(name, names)} "
+                                             f"(nodes: {', '.join(names)})")
 
 
 def _unique(source: TomlSource, names: list[str], at: KeyPath, key: str) -> None:

@@ -196,6 +196,10 @@ ERRORS = [
      "unknown method 'menus'; did you mean 'menu'? (valid: remote, menu, factory)"),
     (BASE + '\n[recovery]\nstart = "1d"\n', "start", "recovery.start",
      "start 1 d is after the end of the simulation (2 h)"),
+    (BASE + '\n[tftp]\nserving_count = { pub = 1500, sbu = 100 }\n', "serving_count",
+     "tftp.serving_count.sbu", "no node 'sbu'; did you mean 'sub'? (nodes: pub, sub)"),
+    (BASE + '\n[tftp]\nserving_count = { pub = 0 }\n', "serving_count",
+     "tftp.serving_count.pub", "must be >= 1, got 0"),
     (BASE + '\n[recovery]\ntechnicans = 2\n', "technicans", "recovery.technicans",
      "unknown key 'technicans'; did you mean 'technicians'? (valid keys: technicians, start, "
      "visit, remote, working_hours, methods, factory_reprovision)"),
@@ -207,6 +211,13 @@ ERRORS = [
 def test_errors_name_file_line_and_key(tmp_path, text, needle, key, reason):
     err = fails(tmp_path, text)
     assert str(err) == f"{tmp_path / 's.toml'}:{line(text, needle)} [{key}]: {reason}"
+
+
+def test_per_node_serving_count_overrides_the_default(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(BASE + "\n[tftp]\nmax_serving_count = 500\nserving_count = { pub = 1500 }\n")
+    tftp = load_scenario(path).tftp
+    assert (tftp.serving_count_of("pub"), tftp.serving_count_of("sub")) == (1500, 500)
 
 
 def test_missing_phones(tmp_path):
