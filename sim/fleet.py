@@ -37,7 +37,7 @@ class Phone:
     """One phone: its trust, its state, and what the run needs to know about its history."""
 
     __slots__ = ("index", "group", "trust", "state", "epoch", "online", "reported",
-                 "was_locked", "fixed_by_hand", "queued")
+                 "was_locked", "locked", "fixed_by_hand", "queued")
 
     def __init__(self, index: int, group: Group, trust: PhoneTrust, online: bool):
         self.index = index
@@ -48,6 +48,7 @@ class Phone:
         self.online = online
         self.reported = False
         self.was_locked = False
+        self.locked = False  # locked at its last boot: its next good boot is a recovery
         self.fixed_by_hand = False
         self.queued = False
 

@@ -210,10 +210,13 @@ class FleetModel:
     def _settle(self, phone: Phone, itl: Decision, config: Decision) -> None:
         if itl.accepted and config.accepted:
             phone.trust.status = ""
+            if phone.locked:
+                phone.locked = False
+                self.collector.recovered(phone.fixed_by_hand)
             self.set_state(phone, self.settled_state(phone), f"itl:{itl.via},config:{config.via}")
             return
         phone.trust.fail()  # P7: "Trust List Update Failed"
-        phone.was_locked = True
+        phone.was_locked = phone.locked = True
         self.set_state(phone, LOCKED, (itl if not itl.accepted else config).reason)
         for callback in self.on_lock:
             callback(phone)

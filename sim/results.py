@@ -1,9 +1,10 @@
 """Writing a run's results: all files or none.
 
 ``results/<scenario>/<run id>/`` holds ``summary.json``, ``timeseries.csv`` (tidy: one row per
-time and state), ``events.jsonl``, ``devicetlinfo.csv``, ``recovery.png`` and ``run.json``
-(provenance and wall time). Files are written into a temporary sibling folder that replaces the
-final one only when complete, so an interrupted run never leaves half a result.
+time and state), ``recoveries.csv`` (cumulative recoveries by method), ``events.jsonl``,
+``devicetlinfo.csv``, ``recovery.png`` and ``run.json`` (provenance and wall time). Files are
+written into a temporary sibling folder that replaces the final one only when complete, so an
+interrupted run never leaves half a result.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any]) -> N
     (folder / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True)
                                          + "\n")
     (folder / "timeseries.csv").write_text(timeseries_csv(result))
+    (folder / "recoveries.csv").write_text(recoveries_csv(result))
     with open(folder / "events.jsonl", "w", encoding="utf-8") as handle:
         handle.writelines(line + "\n" for line in result.event_lines)
     (folder / "devicetlinfo.csv").write_text(
@@ -72,6 +74,15 @@ def timeseries_csv(result: RunResult) -> str:
         stamp = f"{now:g}"
         lines.extend(f"{stamp},{state},{count}" for state, count in zip(result.states, counts,
                                                                         strict=True))
+    return "\n".join(lines) + "\n"
+
+
+def recoveries_csv(result: RunResult) -> str:
+    """Tidy CSV of cumulative recoveries: ``time_s,method,phones`` with method ``bulk`` (no
+    technician: bulk reset, TVS, a later ITL) or ``manual`` (after a technician's fix)."""
+    lines = ["time_s,method,phones"]
+    for now, bulk, manual in result.recoveries:
+        lines += [f"{now:g},bulk,{bulk}", f"{now:g},manual,{manual}"]
     return "\n".join(lines) + "\n"
 
 

@@ -46,6 +46,7 @@ class RunResult:
     markers: list[tuple[float, str]]
     wall_time: float
     loop_time: float
+    recoveries: list[tuple[float, int, int]] = field(default_factory=list)
     states: tuple[str, ...] = field(default=STATES)
 
 
@@ -82,7 +83,8 @@ def simulate(scenario: Any, *, progress: Callable[[float], None] | None = None) 
                      model.collector.event_lines([phone_name(p.index) for p in phones],
                                                  [p.group.name for p in phones]),
                      _devicetlinfo(model), [(e.at, e.note or e.action) for e in timeline.events],
-                     time.perf_counter() - started, loop_time)
+                     time.perf_counter() - started, loop_time,
+                     model.collector.recovery_series)
 
 
 def _run_without_gc(env: simpy.Environment, until: float) -> None:

@@ -136,10 +136,10 @@ def test_run_writes_every_result_file_and_reruns_are_byte_identical(scenario: Pa
                                                                     tmp_path: Path) -> None:
     first = run_files(scenario, tmp_path / "a")
     second = run_files(scenario, tmp_path / "b")
-    assert set(first) == {"summary.json", "timeseries.csv", "events.jsonl", "devicetlinfo.csv",
-                          "recovery.png", "run.json"}
-    for name in ("summary.json", "timeseries.csv", "events.jsonl", "devicetlinfo.csv",
-                 "recovery.png"):
+    assert set(first) == {"summary.json", "timeseries.csv", "recoveries.csv", "events.jsonl",
+                          "devicetlinfo.csv", "recovery.png", "run.json"}
+    for name in ("summary.json", "timeseries.csv", "recoveries.csv", "events.jsonl",
+                 "devicetlinfo.csv", "recovery.png"):
         assert first[name] == second[name], name
     assert first["recovery.png"].startswith(b"\x89PNG")
     other_seed = run_files(scenario, tmp_path / "c", "--seed", "4")
@@ -220,3 +220,15 @@ def test_validate_reports_ok_with_a_summary(scenario: Path) -> None:
     result = invoke("validate", str(scenario))
     assert result.exit_code == 0
     assert "OK - scenario 'small': 1-node 10.5 non-secure cluster" in result.output
+
+
+def test_run_recovery_curves_count_bulk_and_manual_recoveries(scenario: Path, tmp_path: Path
+                                                              ) -> None:
+    run_files(scenario, tmp_path / "a")
+    (folder,) = (tmp_path / "a" / "small").iterdir()
+    frame = pd.read_csv(folder / "recoveries.csv")
+    assert list(frame.columns) == ["time_s", "method", "phones"]
+    wide = frame.pivot(index="time_s", columns="method", values="phones")
+    assert wide.loc[1800, "bulk"] == 0  # locked, nothing recovered yet
+    assert wide["bulk"].iloc[-1] == 60 and wide["manual"].iloc[-1] == 0  # A4: all in bulk
+    assert wide["bulk"].is_monotonic_increasing
