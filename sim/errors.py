@@ -29,10 +29,6 @@ class TLVError(ItlsimError):
         where = f" at byte {offset}" if offset is not None else ""
         super().__init__(f"{path}{where}: {message}")
 
-    def with_path(self, path: str) -> TLVError:
-        """The same error, attributed to ``path`` (parsers work on bytes, callers know files)."""
-        return TLVError(self.reason, path=path, offset=self.offset)
-
 
 class SignatureError(ItlsimError):
     """A trust list that parses but whose signature does not verify."""

@@ -184,6 +184,8 @@ class FleetModel:
         slots.give()
         if phone.epoch != epoch:
             return
+        if served.ctl is not None and served.ctl is not phone.trust.ctl:
+            self._take_ctl(phone, served)
         itl, itl_tvs = self._decide(phone, served, "itl")
         if itl_tvs:
             yield from self._tvs_session(phone)
@@ -259,7 +261,15 @@ class FleetModel:
             trust.tvs_cache[identity] = (self.env.now + self.tvs_cache_seconds, public_key)
         return decision, used_tvs
 
+    def _take_ctl(self, phone: Phone, served: ServedFiles) -> None:
+        """Mixed mode (P3): install the served CTL if the phone accepts it; a rejected CTL is
+        ignored and the old one kept (I28); phones without ITL support ignore CTLs (P8)."""
+        if phone.trust.itl_support and self._decide(phone, served, "ctl")[0].accepted:
+            phone.trust.ctl = served.ctl
+
     def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
+        if kind == "ctl":
+            return phone.trust.decide_ctl(served.ctl, self.verifier)
         context = self._contexts[phone.group.index]
         if kind == "itl":
             return phone.trust.decide_itl(served.itl, context, self.verifier, self.env.now)

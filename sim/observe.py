@@ -7,8 +7,6 @@ server serves gives CUCM 14's "ITL File Status": Match / MisMatch / Not Installe
 
 from __future__ import annotations
 
-import hashlib
-
 from sim import show, trustlist
 from sim.cluster import Cluster
 from sim.errors import SignatureError
@@ -28,10 +26,6 @@ def show_itl(cluster: Cluster, node_name: str) -> str:
     except SignatureError as err:
         return show.render(served.itl, path="ITLFile.tlv", verified=False, reason=str(err))
     return show.render(served.itl, path="ITLFile.tlv", verified=True, reason=None)
-
-
-def itl_sha1(served: ServedFiles) -> str:
-    return hashlib.sha1(served.itl.raw).hexdigest()
 
 
 def itl_file_status(phone: PhoneTrust, served: ServedFiles | None, *, reported: bool) -> str:
