@@ -172,7 +172,8 @@ def _offline(model: FleetModel, phone: Phone, off_at: float, back_at: float | No
 def _technicians(model: FleetModel, scenario: Any) -> Technicians:
     recovery = scenario.recovery
     return Technicians(model, count=recovery.technicians, methods=tuple(recovery.methods),
-                       working_hours=recovery.working_hours)
+                       working_hours=recovery.working_hours,
+                       working_days=recovery.working_days)
 
 
 def _at(env: simpy.Environment, when: float, action: Callable[[], None]):

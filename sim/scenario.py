@@ -118,6 +118,8 @@ RECOVERY = Table({
     "remote": distribution("20s", help="reset through the web interface (default 20s)"),
     "working_hours": Value(list, None, check=_hours, help="[start_hour, end_hour] "
                            "technicians work, e.g. [8, 17] (default: around the clock)"),
+    "working_days": Value(int, 7, choices=(5, 6, 7), help="days a week technicians work "
+                          "(default 7; 5 = Monday to Friday: t = 0 is Monday 00:00, I18)"),
     "methods": Value(list, list(RECOVERY_METHODS), check=_methods, help=(
         "in preference order (default remote, menu, factory): remote needs web_access, menu "
         "needs settings_access, factory always works (section 7)")),
@@ -173,6 +175,7 @@ class RecoverySpec:
     visit: Distribution
     remote: Distribution
     working_hours: tuple[int, int] | None
+    working_days: int
     methods: tuple[str, ...]
     factory_reprovision: Distribution
 

@@ -106,3 +106,15 @@ def test_collector_counts_logs_and_time_to_99_percent() -> None:
     assert lines[0] == ('{"from": "trusted", "kind": "phone", "phone": "SEP0", "population": '
                         '"office", "reason": "itl-signer-unknown,tvs-untrusted", "t": 10.0, '
                         '"to": "locked"}')
+
+
+def test_technicians_wait_for_working_hours_on_working_days() -> None:
+    from sim.technicians import DAY, HOUR, next_work_start
+
+    nine_to_five = (9 * HOUR, 17 * HOUR)
+    assert next_work_start(10 * HOUR, *nine_to_five, 5) == 0.0  # Monday 10:00 (I18)
+    assert next_work_start(18 * HOUR, *nine_to_five, 5) == 15 * HOUR  # -> Tuesday 09:00
+    friday_evening = 4 * DAY + 18 * HOUR
+    assert next_work_start(friday_evening, *nine_to_five, 5) == 63 * HOUR  # -> Monday 09:00
+    assert next_work_start(friday_evening, *nine_to_five, 6) == 15 * HOUR  # -> Saturday 09:00
+    assert next_work_start(5 * DAY + 3 * HOUR, 0.0, 24 * HOUR, 7) == 0.0  # around the clock

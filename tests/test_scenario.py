@@ -202,7 +202,7 @@ ERRORS = [
      "tftp.serving_count.pub", "must be >= 1, got 0"),
     (BASE + '\n[recovery]\ntechnicans = 2\n', "technicans", "recovery.technicans",
      "unknown key 'technicans'; did you mean 'technicians'? (valid keys: technicians, start, "
-     "visit, remote, working_hours, methods, factory_reprovision)"),
+     "visit, remote, working_hours, working_days, methods, factory_reprovision)"),
 ]
 
 
