@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sim.run
-from sim.run import simulate
+from sim_helpers import simulate_keeping_model
+
 from sim.scenario import load_scenario
 
 SCENARIO = """
@@ -46,19 +46,8 @@ count = 40
 def run(tmp_path: Path, mode: str, events: str) -> tuple[dict[str, Any], Any]:
     path = tmp_path / "mixed.toml"
     path.write_text(SCENARIO.format(mode=mode, events=events))
-    captured: list[Any] = []
-    real = sim.run.summarise
-
-    def spy(model: Any, scenario: Any, count: int) -> dict[str, Any]:
-        captured.append(model)
-        return real(model, scenario, count)
-
-    sim.run.summarise = spy
-    try:
-        result = simulate(load_scenario(path))
-    finally:
-        sim.run.summarise = real
-    return result.summary, captured[0]
+    result, model = simulate_keeping_model(load_scenario(path))
+    return result.summary, model
 
 
 def test_P3_phones_take_the_ctl_when_the_cluster_goes_mixed(tmp_path: Path) -> None:

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sim_helpers import simulate_keeping_model
 
-import sim.run
 from sim.certificates import Role
 from sim.cluster import Cluster
 from sim.clusterspec import load_cluster_file
 from sim.collector import STATES
 from sim.phone import sast_records
-from sim.run import RunResult, simulate
+from sim.run import RunResult
 from sim.scenario import load_scenario, validate_file
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -78,19 +78,7 @@ class Run:
 
 def run(path: Path, overrides: tuple[str, ...]) -> Run:
     """Simulate ``path`` with ``overrides``, keeping the model that ``summarise`` saw."""
-    captured: list[Any] = []
-    real = sim.run.summarise
-
-    def spy(model: Any, scenario: Any, events: int) -> dict[str, Any]:
-        captured.append(model)
-        return real(model, scenario, events)
-
-    sim.run.summarise = spy
-    try:
-        result = simulate(load_scenario(path, overrides=overrides))
-    finally:
-        sim.run.summarise = real
-    return Run(result, captured[0])
+    return Run(*simulate_keeping_model(load_scenario(path, overrides=overrides)))
 
 
 @cache
