@@ -47,6 +47,8 @@ def itl_reset(cluster: Cluster, node_name: str, now: float, *,
 
     Re-signs the publisher's current ITL with the reset key (section 2), copies it to every
     active TFTP node and restarts TFTP there; it is served until the next TFTP restart (A6).
+    The files are in place when this returns; the ``bounce_tftp`` effect is the restart's
+    short outage, which only a driver with simulated time plays out.
     With ``remotekey`` the fetched key first replaces the local one (seed). Refused on a
     subscriber, before 10.0, and on any SFTP or p12 problem, with nothing changed.
     """
@@ -75,7 +77,8 @@ def itl_reset(cluster: Cluster, node_name: str, now: float, *,
     return record(cluster, Outcome(
         now, action, node.name, True,
         f"Following is the list of Active tftp servers in the cluster [{names}]. "
-        f"The reset ITL file was generated successfully (signed by {signer.common_name})"))
+        f"The reset ITL file was generated successfully (signed by {signer.common_name})",
+        (Effect("bounce_tftp", tuple(n.name for n in active)),)))
 
 
 def _check_p12(cluster: Cluster, login: SftpLogin) -> str | None:

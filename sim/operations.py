@@ -27,7 +27,8 @@ ITL_CERT_ROLES = (Role.CALLMANAGER, Role.TVS, Role.CAPF)
 
 @dataclass(frozen=True)
 class Effect:
-    """Something the cluster does after an operation: ``restart_tftp`` on ``nodes`` or
+    """Something the cluster does after an operation: ``restart_tftp`` on ``nodes`` (files
+    rebuilt, T4), ``bounce_tftp`` (restarted serving the same files: `utils itl reset`, A4) or
     ``reset_phones`` (all phones registered to the cluster)."""
 
     kind: str
@@ -290,6 +291,8 @@ def apply_effects(cluster: Cluster, outcome: Outcome, now: float) -> list[str]:
                 node = cluster.node(name)
                 if node.up:
                     start_tftp(cluster, node, now)
+        elif effect.kind == "bounce_tftp":
+            continue  # the same files come back after the outage: nothing to do without time
         else:
             pending.append(effect.kind)
     return pending

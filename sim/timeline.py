@@ -75,6 +75,9 @@ class Timeline:
             if effect.kind == "restart_tftp":
                 restarts = [self._restart(name) for name in effect.nodes]
                 yield simpy.AllOf(self.env, restarts)
+            elif effect.kind == "bounce_tftp":
+                bounces = [self.env.process(self.bounce_tftp(name)) for name in effect.nodes]
+                yield simpy.AllOf(self.env, bounces)
             elif effect.kind == "reset_phones" and self._auto_reset_at != self.env.now:
                 self._auto_reset_at = self.env.now
                 self.reset(self.model.phones, "auto-reset")
@@ -97,6 +100,20 @@ class Timeline:
         yield self.env.timeout(self.model.sample["tftp_restart"]())
         if node.up:
             start_tftp(cluster, node, self.env.now)
+            self.model.cluster_changed()
+
+    def bounce_tftp(self, name: str) -> Process:
+        """`utils itl reset` restarts TFTP on each node (A4, seed): the node serves nothing for
+        the restart duration, then the same (reset) files again, unless something else started
+        TFTP there in the meantime."""
+        cluster = self.model.cluster
+        served = cluster.served.pop(name, None)
+        if served is None:
+            return
+        self.model.cluster_changed()
+        yield self.env.timeout(self.model.sample["tftp_restart"]())
+        if cluster.node(name).up and name not in cluster.served:
+            cluster.served[name] = served
             self.model.cluster_changed()
 
     def reset(self, phones: Iterable[Phone], reason: str) -> int:

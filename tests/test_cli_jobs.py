@@ -232,3 +232,19 @@ def test_run_recovery_curves_count_bulk_and_manual_recoveries(scenario: Path, tm
     assert wide.loc[1800, "bulk"] == 0  # locked, nothing recovered yet
     assert wide["bulk"].iloc[-1] == 60 and wide["manual"].iloc[-1] == 0  # A4: all in bulk
     assert wide["bulk"].is_monotonic_increasing
+
+
+def test_itl_reset_restarts_tftp_so_phones_wait_out_the_outage(tmp_path: Path) -> None:
+    """A4 (seed): `utils itl reset` restarts TFTP on each node; phones reset at the same moment
+    get no file until the restart is over, then take the reset ITL."""
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_RUN.replace('at = "45min"\naction = "reset_phones"',
+                                      'at = "40min"\naction = "reset_phones"')
+                    + '\n[tftp]\nrestart = "5min"\n')
+    files = run_files(path, tmp_path / "out")
+    lines = [json.loads(line) for line in files["events.jsonl"].decode().splitlines()]
+    recovered = [e["t"] for e in lines if e["kind"] == "phone" and e["to"] == "trusted"
+                 and e["t"] > 2400]
+    assert len(recovered) == 60
+    assert min(recovered) >= 2400 + 300  # not before the 5-minute restart is over
+    assert json.loads(files["summary.json"])["locked_final"] == 0
