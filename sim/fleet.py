@@ -14,6 +14,7 @@ from sim.collector import OFFLINE
 from sim.phone import PhoneTrust
 from sim.tftp import ConfigProfile
 from sim.trustlist import TrustList
+from sim.variants import ItlVariants
 
 MAC_BASE = 0x0011_2200_0000
 
@@ -26,10 +27,8 @@ class Group:
     name: str
     tftp: tuple[str, ...]
     cm_group: tuple[str, ...]
-    profile: ConfigProfile
+    profile: ConfigProfile  # CM group and the settings/web access flags its config carries
     itl_support: bool
-    settings_access: bool
-    web_access: bool
     partitioned: bool = False
 
 
@@ -52,21 +51,17 @@ class Phone:
         self.fixed_by_hand = False
         self.queued = False
 
-    @property
-    def name(self) -> str:
-        return phone_name(self.index)
-
 
 def phone_name(index: int) -> str:
     """``SEP<MAC>``, the device name CUCM uses (MACs are consecutive from ``MAC_BASE``)."""
     return f"SEP{MAC_BASE + index:012X}"
 
 
-def initial_trust(kind: str, itl_support: bool, current: TrustList | None,
-                  pre10: TrustList | None, empty: TrustList | None,
+def initial_trust(kind: str, itl_support: bool, variants: ItlVariants,
                   ctl: TrustList | None) -> PhoneTrust:
     """A phone's installed files at t = 0 (``initial_itl``: current / none / pre10 / empty)."""
-    itl = {"current": current, "none": None, "pre10": pre10, "empty": empty}[kind]
+    itl = {"current": variants.current, "none": None, "pre10": variants.pre10,
+           "empty": variants.empty}[kind]
     return PhoneTrust(itl=itl, ctl=ctl, itl_support=itl_support)
 
 

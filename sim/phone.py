@@ -179,6 +179,12 @@ class PhoneTrust:
 
     # -- observation -------------------------------------------------------------------------
 
+    def erase(self) -> None:
+        """Settings > Security > reset (or a factory reset): no ITL, no CTL, no cached TVS
+        answers; the next boot trusts on first use (section 7, P1)."""
+        self.itl = self.ctl = None
+        self.tvs_cache.clear()
+
     def fail(self) -> None:
         """Show the status message of a locked phone (P7)."""
         self.status = TRUST_LIST_UPDATE_FAILED

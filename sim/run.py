@@ -130,13 +130,12 @@ def _fleet(cluster: Cluster, scenario: Any) -> tuple[list[Group], list[Phone]]:
         cm_group = cm_group_order(cluster, tuple(pop.cm_group))
         group = Group(index, pop.name, tftp_names, cm_group,
                       ConfigProfile(cm_group, pop.settings_access, pop.web_access),
-                      pop.itl_support, pop.settings_access, pop.web_access)
+                      pop.itl_support)
         groups.append(group)
         variants = itl_variants(cluster, tftp_names[0])
         ctl = variants.ctl if pop.initial_ctl else None
         for _ in range(pop.count):
-            trust = initial_trust(pop.initial_itl, pop.itl_support, variants.current,
-                                  variants.pre10, variants.empty, ctl)
+            trust = initial_trust(pop.initial_itl, pop.itl_support, variants, ctl)
             phones.append(Phone(len(phones), group, trust, online=True))
     return groups, phones
 

@@ -81,9 +81,10 @@ class Technicians:
     def method_for(self, phone: Phone) -> str:
         """The first method of the policy this phone allows (section 7)."""
         for method in self.methods:
-            if method == "remote" and phone.group.web_access and not phone.group.partitioned:
+            access = phone.group.profile
+            if method == "remote" and access.web_access and not phone.group.partitioned:
                 return method
-            if method == "menu" and phone.group.settings_access:
+            if method == "menu" and access.settings_access:
                 return method
             if method == "factory":
                 return method
@@ -104,9 +105,7 @@ class Technicians:
             collector.remote_fixes += 1
         else:
             collector.manual_visits += 1
-        phone.trust.itl = None
-        phone.trust.ctl = None
-        phone.trust.tvs_cache.clear()
+        phone.trust.erase()
         phone.fixed_by_hand = True
         if phone.online:
             self.model.reboot(phone, f"manual-{method}")
