@@ -24,7 +24,6 @@ from sim.fleet import Group, Phone
 from sim.phone import TVS_CACHE_SECONDS, Decision, TvsContext, is_empty_itl
 from sim.services import Slots
 from sim.tftp import ServedFiles
-from sim.trustlist import TrustList
 from sim.verify import Verifier
 
 Process = Generator[simpy.Event, Any, None]
@@ -68,6 +67,24 @@ class Agent:
             target.callbacks.append(self.resume)
 
 
+class PerObject:
+    """``fn(obj)`` memoised by the identity of ``obj``, for values of the shared files many
+    phones point at (an installed ITL's emptiness, its SHA-1). Holds a reference to each
+    object so an id is never reused while memoised."""
+
+    __slots__ = ("fn", "_memo")
+
+    def __init__(self, fn: Callable[[Any], Any]):
+        self.fn = fn
+        self._memo: dict[int, tuple[Any, Any]] = {}
+
+    def __call__(self, obj: Any) -> Any:
+        hit = self._memo.get(id(obj))
+        if hit is None:
+            hit = self._memo[id(obj)] = (obj, self.fn(obj))
+        return hit[1]
+
+
 class Sampler:
     """Draws from a scenario distribution in blocks (numpy), handed out one float at a time."""
 
@@ -106,7 +123,7 @@ class FleetModel:
         self.tvs_cache_seconds = tvs_cache_seconds
         self._memo: dict[tuple, tuple[Decision, bool, Any, tuple]] = {}
         self._contexts = {g.index: self._tvs_context(g) for g in groups}
-        self._empty: dict[int, tuple[TrustList, bool]] = {}
+        self._is_empty = PerObject(is_empty_itl)
         self.on_lock: list[Any] = []  # callbacks(phone): manual recovery queues locked phones
 
     # -- cluster changes -------------------------------------------------------------------
@@ -131,12 +148,7 @@ class FleetModel:
         """A registered phone that accepted everything: trusted, or unsecured when its ITL is
         the empty rollback ITL (P6). Cached per installed ITL object."""
         itl = phone.trust.itl
-        if itl is None:
-            return TRUSTED
-        hit = self._empty.get(id(itl))
-        if hit is None or hit[0] is not itl:
-            hit = self._empty[id(itl)] = (itl, is_empty_itl(itl))
-        return UNSECURED if hit[1] else TRUSTED
+        return UNSECURED if itl is not None and self._is_empty(itl) else TRUSTED
 
     def reboot(self, phone: Phone, reason: str) -> bool:
         """Reset one phone: it starts a new boot (any boot in progress is abandoned)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from sim import tftp
 from sim.cluster import Cluster, P12File, SftpServer
 from sim.collector import STATES
 from sim.fleet import Group, Phone, cm_group_order, initial_trust, phone_name, tftp_order
-from sim.model import FleetModel, Sampler
+from sim.model import FleetModel, PerObject, Sampler
 from sim.observe import itl_file_status, recoverable_by_bulk_reset
 from sim.summary import summarise
 from sim.technicians import Technicians
@@ -78,11 +79,13 @@ def simulate(scenario: Any, *, progress: Callable[[float], None] | None = None) 
     _run_without_gc(env, scenario.duration + 1e-9)
     loop_time = time.perf_counter() - loop_started
     simulated_events = next(env._eid)  # SimPy's running event id: events scheduled so far
-    summary = summarise(model, scenario, simulated_events)
+    names = [phone_name(p.index) for p in phones]
+    report = _devicetlinfo(model, names)
+    summary = summarise(model, scenario, simulated_events,
+                        Counter(row[DEVICETLINFO_STATUS] for row in report))
     return RunResult(scenario, summary, model.collector.series,
-                     model.collector.event_lines([phone_name(p.index) for p in phones],
-                                                 [p.group.name for p in phones]),
-                     _devicetlinfo(model), [(e.at, e.note or e.action) for e in timeline.events],
+                     model.collector.event_lines(names, [p.group.name for p in phones]),
+                     report, [(e.at, e.note or e.action) for e in timeline.events],
                      time.perf_counter() - started, loop_time,
                      model.collector.recovery_series)
 
@@ -193,25 +196,20 @@ def _sampling(model: FleetModel, step: float, until: float,
         yield env.timeout(step)
 
 
-def _devicetlinfo(model: FleetModel) -> list[tuple[str, ...]]:
-    """Per phone: its ITL hash against its TFTP server's, and CUCM 14's status (O2)."""
+DEVICETLINFO_STATUS = 5  # the ITL File Status column of a report row
+
+
+def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
+    """Per phone: its ITL hash against its TFTP server's, CUCM 14's status (O2) and whether a
+    bulk reset would recover it (A4). Hashes are computed once per distinct file."""
     cluster = model.cluster
-    digests: dict[int, tuple[Any, str]] = {}
-
-    def sha1(tl: Any) -> str:
-        if tl is None:
-            return ""
-        hit = digests.get(id(tl))
-        if hit is None:
-            hit = digests[id(tl)] = (tl, hashlib.sha1(tl.raw).hexdigest())
-        return hit[1]
-
+    sha1 = PerObject(lambda tl: hashlib.sha1(tl.raw).hexdigest() if tl is not None else "")
     rows = []
-    for phone in model.phones:
+    for phone, name in zip(model.phones, names, strict=True):
         node = phone.group.tftp[0]
         served = cluster.served.get(node)
         rows.append((
-            phone_name(phone.index), phone.group.name, node, sha1(phone.trust.itl),
+            name, phone.group.name, node, sha1(phone.trust.itl),
             sha1(served.itl if served is not None else None),
             itl_file_status(phone.trust, served, reported=phone.reported),
             "yes" if recoverable_by_bulk_reset(phone.trust, cluster) else "no", phone.state,

@@ -11,19 +11,19 @@ from typing import Any
 
 from sim.collector import LOCKED, STATES, TRUSTED, UNSECURED
 from sim.model import FleetModel
-from sim.observe import itl_file_status
 
 SETTLED = (TRUSTED, UNSECURED)
 
 
-def summarise(model: FleetModel, scenario: Any, simulated_events: int) -> dict[str, Any]:
+def summarise(model: FleetModel, scenario: Any, simulated_events: int,
+              itl_file_status: Counter[str]) -> dict[str, Any]:
+    """The summary of a finished run; ``itl_file_status`` counts the DeviceTLInfo report's
+    statuses (computed once, for the report)."""
     collector = model.collector
     phones = model.phones
     ever_locked = [p for p in phones if p.was_locked]
     recovered = [p for p in ever_locked if p.state in SETTLED]
     operations = Counter(entry.get("status", "done") for _, entry in collector.operation_log)
-    statuses = Counter(itl_file_status(p.trust, model.cluster.served.get(p.group.tftp[0]),
-                                       reported=p.reported) for p in phones)
     return {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -47,6 +47,6 @@ def summarise(model: FleetModel, scenario: Any, simulated_events: int) -> dict[s
         "tvs_peak_queue": max(s.peak_queue for s in model.tvs.values()),
         "final_states": {state: collector.counts[state] for state in STATES},
         "lock_reasons": dict(sorted(collector.reasons.items())),
-        "itl_file_status": dict(sorted(statuses.items())),
+        "itl_file_status": dict(sorted(itl_file_status.items())),
         "operations": {"done": operations["done"], "refused": operations["refused"]},
     }

@@ -14,9 +14,9 @@ def simulate_keeping_model(scenario: Any) -> tuple[RunResult, Any]:
     captured: list[Any] = []
     real = sim.run.summarise
 
-    def spy(model: Any, scenario: Any, events: int) -> dict[str, Any]:
+    def spy(model: Any, *args: Any) -> dict[str, Any]:
         captured.append(model)
-        return real(model, scenario, events)
+        return real(model, *args)
 
     sim.run.summarise = spy
     try:
