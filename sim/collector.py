@@ -26,8 +26,8 @@ class Collector:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
     series: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)
     # cumulative recoveries (a locked phone accepting everything again), by who did it
-    recovered_bulk: int = 0
-    recovered_manual: int = 0
+    recoveries_bulk: int = 0
+    recoveries_manual: int = 0
     recovery_series: list[tuple[float, int, int]] = field(default_factory=list)
     # The phone log in columns (~15 bytes an entry instead of ~200 for a tuple of objects):
     # time, phone index, old and new state as indices into STATES, reason as an index into
@@ -71,15 +71,15 @@ class Collector:
 
     def sample(self, now: float) -> None:
         self.series.append((now, tuple(self.counts[s] for s in STATES)))
-        self.recovery_series.append((now, self.recovered_bulk, self.recovered_manual))
+        self.recovery_series.append((now, self.recoveries_bulk, self.recoveries_manual))
 
     def recovered(self, by_hand: bool) -> None:
         """A locked phone trusts its cluster again, after a technician's fix or without one
         (bulk reset, TVS, a later ITL)."""
         if by_hand:
-            self.recovered_manual += 1
+            self.recoveries_manual += 1
         else:
-            self.recovered_bulk += 1
+            self.recoveries_bulk += 1
 
     def operation(self, now: float, entry: dict) -> None:
         self.operation_log.append((now, entry))
@@ -102,7 +102,8 @@ class Collector:
 
     def time_to_share(self, total: int, share: float = 0.99) -> float | None:
         """When the trusted (or unsecured-by-rollback) share last reached ``share`` of the
-        fleet and stayed there to the end; ``None`` if it never did after a phone locked."""
+        fleet and stayed there to the end: 0.0 if it never dropped below, ``None`` if it was
+        still below at the last sample."""
         if not self.series or total == 0:
             return None
         trusted, unsecured = STATES.index(TRUSTED), STATES.index(UNSECURED)
