@@ -15,7 +15,8 @@ from typing import Any
 from sim.schema import REQUIRED, Check, Value
 from sim.tomlsource import KeyPath, TomlSource
 
-UNITS: dict[str, float] = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "min": 60.0, "s": 1.0,
+HOUR, DAY = 3600.0, 86400.0
+UNITS: dict[str, float] = {"w": 604800.0, "d": DAY, "h": HOUR, "min": 60.0, "s": 1.0,
                            "ms": 0.001}
 DURATION_HELP = "a number of seconds or e.g. '90s', '5min', '2h', '3d'"
 _RANK = {unit: rank for rank, unit in enumerate(UNITS)}

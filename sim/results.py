@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.durations import format_duration
 from sim.errors import ConfigError
 from sim.plots import recovery_plot
 from sim.run import RunResult
@@ -98,7 +99,7 @@ def text_summary(result: RunResult, out: Path | None = None) -> str:
         f"  recovered: {s['recovered_bulk']:,} without a technician, {s['recovered_manual']:,} "
         f"by hand ({s['manual_visits']:,} visits, {s['remote_fixes']:,} remote); "
         f"not recovered {s['not_recovered']:,}",
-        "  99% trusted: " + ("never" if ttr is None else f"at {_hms(ttr)}"),
+        "  99% trusted: " + ("never" if ttr is None else f"at {format_duration(ttr)}"),
         f"  load: TFTP peak {s['tftp_peak_in_use']} in use / {s['tftp_peak_queue']} queued; "
         f"TVS peak {s['tvs_peak_in_use']} in use",
         f"  {s['phone_boots']:,} phone boots, {s['simulated_events']:,} events, "
@@ -110,9 +111,3 @@ def text_summary(result: RunResult, out: Path | None = None) -> str:
     if out is not None:
         lines.append(f"  results: {out}")
     return "\n".join(lines)
-
-
-def _hms(seconds: float) -> str:
-    hours, rest = divmod(int(round(seconds)), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m{secs:02d}s"

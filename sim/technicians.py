@@ -16,11 +16,9 @@ from typing import Any
 import simpy
 
 from sim.collector import LOCKED
+from sim.durations import DAY, HOUR
 from sim.fleet import Phone
 from sim.model import FleetModel, Process
-
-HOUR = 3600.0
-DAY = 24 * HOUR
 
 
 class Technicians:

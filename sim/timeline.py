@@ -16,6 +16,7 @@ import simpy
 from sim import itlrecovery, operations
 from sim.certificates import Role
 from sim.clusterspec import parse_version
+from sim.durations import DAY
 from sim.fleet import Phone
 from sim.itlrecovery import SftpLogin
 from sim.model import FleetModel, Process
@@ -23,7 +24,6 @@ from sim.operations import Effect, Outcome
 from sim.tftp import start_tftp, stop_tftp
 
 Handler = Callable[["Timeline", dict[str, Any], float], Outcome | None]
-DAY = 86400.0
 
 
 class Timeline:
@@ -33,7 +33,7 @@ class Timeline:
                  start_recovery: Callable[[], None] = lambda: None):
         self.model = model
         self.env: simpy.Environment = model.env
-        self.events = sorted(events, key=lambda e: (e.at, e.index))
+        self.events = tuple(events)  # the scenario keeps them sorted (time, then file order)
         self.start_recovery = start_recovery
         self._restarts: dict[str, simpy.Process] = {}  # TFTP restart in progress, per node
         self._auto_reset_at: float | None = None

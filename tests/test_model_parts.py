@@ -109,7 +109,8 @@ def test_collector_counts_logs_and_time_to_99_percent() -> None:
 
 
 def test_technicians_wait_for_working_hours_on_working_days() -> None:
-    from sim.technicians import DAY, HOUR, next_work_start
+    from sim.durations import DAY, HOUR
+    from sim.technicians import next_work_start
 
     nine_to_five = (9 * HOUR, 17 * HOUR)
     assert next_work_start(10 * HOUR, *nine_to_five, 5) == 0.0  # Monday 10:00 (I18)
