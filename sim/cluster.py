@@ -116,7 +116,6 @@ class Cluster:
         self.ctl_bytes: bytes | None = None
         self.served: dict[str, ServedFiles] = {}
         self.audit: list[Outcome] = []
-        self.generation = 0
         # Bumped by every change of trust-relevant state (certificates, trust stores, served
         # files, any operation carried out), so caches derived from it (what TVS vouches for, a
         # driver's memoised decisions) are rebuilt once per change, not once per phone query.

@@ -55,7 +55,6 @@ class ServedFiles:
     ctl: TrustList | None
     reset: bool
     config_signer: Certificate
-    generation: int
     _configs: dict[ConfigProfile, SignedConfig] = field(default_factory=dict, repr=False)
 
     def config(self, cluster: Cluster, profile: ConfigProfile) -> SignedConfig:
@@ -119,9 +118,13 @@ def _recovery_record(cluster: Cluster) -> Record:
 def build_itl(cluster: Cluster, node: Node, *, timestamp: int, signer: Certificate | None = None
               ) -> bytes:
     """``node``'s ITLFile.tlv, signed by ``signer`` (default: section 2's normal signer)."""
-    signer = signer or itl_signer(cluster, node)
-    return trustlist.build(itl_records(cluster, node, empty=cluster.rollback),
-                           signer_cert=signer.cert, signer_key=signer.key,
+    return _sign_itl(itl_records(cluster, node, empty=cluster.rollback),
+                     signer or itl_signer(cluster, node), timestamp)
+
+
+def _sign_itl(records: list[Record] | tuple[Record, ...], signer: Certificate,
+              timestamp: int) -> bytes:
+    return trustlist.build(records, signer_cert=signer.cert, signer_key=signer.key,
                            filename="ITLFile.tlv", timestamp=timestamp)
 
 
@@ -136,8 +139,7 @@ def normal_itl(cluster: Cluster, node: Node, now: float) -> bytes:
     memo = cluster.itl_memo.get(node.name)
     if memo is not None and memo[0] == content:
         return memo[1]
-    data = trustlist.build(records, signer_cert=signer.cert, signer_key=signer.key,
-                           filename="ITLFile.tlv", timestamp=timestamp_at(cluster, now))
+    data = _sign_itl(records, signer, timestamp_at(cluster, now))
     cluster.itl_memo[node.name] = (content, data)
     return data
 
@@ -172,13 +174,13 @@ def _address(node: Node) -> dict[str, bytes | None]:
     return {"dns_name": node.hostname.encode() + b"\0", "ip_address": ip}
 
 
-def serve(cluster: Cluster, node: Node, *, generation: int, itl: bytes, reset: bool = False,
+def serve(cluster: Cluster, node: Node, *, itl: bytes, reset: bool = False,
           ctl: TrustList | None = None) -> ServedFiles:
     """The files ``node`` serves after a TFTP start (T4): ``itl`` is its normal ITL or the
     bulk-reset ITL (``reset``, A4); configs are signed with its current CallManager key."""
     return ServedFiles(node=node.name, itl=trustlist.parse(itl, path=f"{node.name}:ITLFile.tlv"),
                        ctl=ctl, reset=reset,
-                       config_signer=node.certs[Role.CALLMANAGER], generation=generation)
+                       config_signer=node.certs[Role.CALLMANAGER])
 
 
 def config_xml(cluster: Cluster, profile: ConfigProfile) -> bytes:
@@ -217,12 +219,10 @@ def start_tftp(cluster: Cluster, node: Node, now: float, *, itl: bytes | None = 
     ``itl`` replaces the built ITL with the bulk-reset ITL that `utils itl reset` copied to the
     node (A4); it is served until the next plain start (A6).
     """
-    cluster.generation += 1
     cluster.touch()
     ctl = trustlist.parse(cluster.ctl_bytes, path="CTLFile.tlv") if cluster.ctl_bytes else None
     data = itl if itl is not None else normal_itl(cluster, node, now)
-    cluster.served[node.name] = serve(cluster, node, generation=cluster.generation, itl=data,
-                                      reset=itl is not None, ctl=ctl)
+    cluster.served[node.name] = serve(cluster, node, itl=data, reset=itl is not None, ctl=ctl)
     node.running.add("TFTP")
 
 
