@@ -122,15 +122,10 @@ class FleetModel:
         self.tvs = {n.name: Slots(env, n.name, tvs_capacity) for n in cluster.nodes.values()}
         self.tvs_cache_seconds = tvs_cache_seconds
         self._memo: dict[tuple, tuple[Decision, bool, Any, tuple]] = {}
+        self._memo_revision = cluster.revision
         self._contexts = {g.index: self._tvs_context(g) for g in groups}
         self._is_empty = PerObject(is_empty_itl)
         self.on_lock: list[Any] = []  # callbacks(phone): manual recovery queues locked phones
-
-    # -- cluster changes -------------------------------------------------------------------
-
-    def cluster_changed(self) -> None:
-        """Forget memoised decisions: served files, certificates or reachability changed."""
-        self._memo.clear()
 
     def _tvs_context(self, group: Group) -> TvsContext:
         nodes = [self.cluster.node(name) for name in group.cm_group]
@@ -249,17 +244,22 @@ class FleetModel:
 
     def _decide(self, phone: Phone, served: ServedFiles, kind: str) -> tuple[Decision, bool]:
         """The engine's decision and whether TVS was consulted, memoised while the cluster
-        does not change.
+        does not change (``cluster.revision``, bumped by every change of its trust state).
 
         Keyed on the identities of the installed and offered files (shared objects) and the
-        phone's group (its CM group and reachability); the memo holds references to them so
-        the ids stay unique. Phones with TVS-cached certificates decide afresh (P5 cache).
+        phone's group (its CM group) and whether that group is cut off; the memo holds
+        references to the files so the ids stay unique. Phones with TVS-cached certificates
+        decide afresh (P5 cache).
         """
         trust = phone.trust
         if trust.tvs_cache:
             decision = self._decide_now(phone, served, kind)
             return decision, _used_tvs(decision)
-        key = (kind, id(trust.itl), id(trust.ctl), id(served), phone.group.index)
+        if self._memo_revision != self.cluster.revision:
+            self._memo.clear()
+            self._memo_revision = self.cluster.revision
+        group = phone.group
+        key = (kind, id(trust.itl), id(trust.ctl), id(served), group.index, group.partitioned)
         hit = self._memo.get(key)
         if hit is None:
             decision = self._decide_now(phone, served, kind)

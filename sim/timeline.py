@@ -48,7 +48,6 @@ class Timeline:
         """Dispatch one event, log its outcome, then let its effects play out."""
         now = self.env.now
         outcome = HANDLERS[event.action](self, dict(event.args), now)
-        self.model.cluster_changed()
         entry = {"action": event.action, "args": _plain(event.args)}
         if event.note:
             entry["note"] = event.note
@@ -96,11 +95,9 @@ class Timeline:
         if not node.up or "TFTP" not in node.running:
             return
         stop_tftp(cluster, node)
-        self.model.cluster_changed()
         yield self.env.timeout(self.model.sample["tftp_restart"]())
         if node.up:
             start_tftp(cluster, node, self.env.now)
-            self.model.cluster_changed()
 
     def bounce_tftp(self, name: str) -> Process:
         """`utils itl reset` restarts TFTP on each node (A4, seed): the node serves nothing for
@@ -110,11 +107,11 @@ class Timeline:
         served = cluster.served.pop(name, None)
         if served is None:
             return
-        self.model.cluster_changed()
+        cluster.touch()
         yield self.env.timeout(self.model.sample["tftp_restart"]())
         if cluster.node(name).up and name not in cluster.served:
             cluster.served[name] = served
-            self.model.cluster_changed()
+            cluster.touch()
 
     def reset(self, phones: Iterable[Phone], reason: str) -> int:
         return sum(self.model.reboot(phone, reason) for phone in phones)
