@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sim.certificates import Role
 from sim.cluster import Cluster, P12File, has_itl_recovery
-from sim.operations import Effect, Outcome, down, record, refuse
+from sim.operations import Effect, Outcome, down, record, refuse, tftp_everywhere
 from sim.tftp import build_itl, reset_signer, start_tftp, timestamp_at
 
 NOT_PUBLISHER = "This is not a publisher node"
@@ -148,7 +148,6 @@ def rebuild_publisher(cluster: Cluster, now: float, *, security_password: str | 
     publisher.running = set(publisher.services)
     publisher.last_regen = None
     cluster.itl_recovery_backed_up = False
-    effect = Effect("restart_tftp", tuple(n.name for n in cluster.nodes_with("TFTP")))
     return record(cluster, Outcome(now, "rebuild publisher", publisher.name, True,
                                    f"{publisher.hostname} reinstalled and its database restored "
-                                   f"from a subscriber", (effect,)))
+                                   f"from a subscriber", (tftp_everywhere(cluster),)))

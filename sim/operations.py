@@ -68,7 +68,8 @@ def down(node: Node) -> str | None:
     return None if node.up else f"{node.hostname} is down: the command cannot be run there"
 
 
-def _tftp_everywhere(cluster: Cluster) -> Effect:
+def tftp_everywhere(cluster: Cluster) -> Effect:
+    """Restart TFTP on every TFTP node, so each rebuilds its ITL (T4)."""
     return Effect("restart_tftp", tuple(n.name for n in cluster.nodes_with("TFTP")))
 
 
@@ -107,7 +108,7 @@ def regen_cert(cluster: Cluster, node_name: str, role: Role, now: float, *,
     node.last_regen = (now, role)
     effects: tuple[Effect, ...] = ()
     if role in ITL_CERT_ROLES:
-        effects = ((_tftp_everywhere(cluster),) if restart_tftp else ()) + _auto_reset(cluster)
+        effects = ((tftp_everywhere(cluster),) if restart_tftp else ()) + _auto_reset(cluster)
     return record(cluster, Outcome(now, action, node.name, True,
                                    f"Successfully Regenerated Certificate for {role.value}.",
                                    effects))
@@ -126,7 +127,7 @@ def _regenerate_node(cluster: Cluster, node: Node, now: float) -> None:
 
 def _changed(cluster: Cluster, now: float, action: str, node: str | None, message: str
              ) -> Outcome:
-    effects = (_tftp_everywhere(cluster),) + _auto_reset(cluster)
+    effects = (tftp_everywhere(cluster),) + _auto_reset(cluster)
     return record(cluster, Outcome(now, action, node, True, message, effects))
 
 
@@ -229,7 +230,7 @@ def set_rollback(cluster: Cluster, enabled: bool, now: float) -> Outcome:
     resets = (Effect("reset_phones"),) if rollback_resets_phones(cluster.version) else ()
     return record(cluster, Outcome(
         now, f"Prepare Cluster for Rollback to pre-8.0 = {enabled}", None, True,
-        f"Enterprise parameter set to {enabled}", (_tftp_everywhere(cluster),) + resets))
+        f"Enterprise parameter set to {enabled}", (tftp_everywhere(cluster),) + resets))
 
 
 def set_phone_interaction(cluster: Cluster, enabled: bool, now: float) -> Outcome:
@@ -256,7 +257,7 @@ def upgrade(cluster: Cluster, version: tuple[int, int], now: float) -> Outcome:
                 cluster.set_certificate(node, Role.ITLRECOVERY, cluster.issue(
                     node, Role.ITLRECOVERY, when=cluster.at(now)))
     return record(cluster, Outcome(now, action, None, True, "Switch version completed",
-                                   (_tftp_everywhere(cluster), Effect("reset_phones"))))
+                                   (tftp_everywhere(cluster), Effect("reset_phones"))))
 
 
 def set_mixed_mode(cluster: Cluster, enabled: bool, now: float) -> Outcome:
@@ -267,7 +268,7 @@ def set_mixed_mode(cluster: Cluster, enabled: bool, now: float) -> Outcome:
     return record(cluster, Outcome(now, f"utils ctl set-cluster {cluster.security_mode}", None,
                                    True, "The CTL file was generated successfully" if enabled
                                    else "Cluster set to non-secure mode",
-                                   (_tftp_everywhere(cluster), Effect("reset_phones"))))
+                                   (tftp_everywhere(cluster), Effect("reset_phones"))))
 
 
 def ctl_update(cluster: Cluster, now: float) -> Outcome:
@@ -278,7 +279,7 @@ def ctl_update(cluster: Cluster, now: float) -> Outcome:
     cluster.ctl_bytes = build_ctl(cluster, timestamp=timestamp_at(cluster, now))
     return record(cluster, Outcome(now, "utils ctl update CTLFile", None, True,
                                    "The CTL file was generated successfully",
-                                   (_tftp_everywhere(cluster), Effect("reset_phones"))))
+                                   (tftp_everywhere(cluster), Effect("reset_phones"))))
 
 
 def apply_effects(cluster: Cluster, outcome: Outcome, now: float) -> list[str]:
