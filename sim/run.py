@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ import simpy
 
 from sim import tftp
 from sim.cluster import Cluster, P12File, SftpServer
-from sim.collector import STATES
+from sim.collector import STATES, Collector
 from sim.fleet import Group, Phone, cm_group_order, initial_trust, phone_name, tftp_order
 from sim.model import FleetModel, PerObject, Sampler
 from sim.observe import itl_file_status, recoverable_by_bulk_reset
@@ -42,13 +43,20 @@ class RunResult:
     scenario: Any
     summary: dict[str, Any]
     series: list[tuple[float, tuple[int, ...]]]
-    event_lines: list[str]
+    collector: Collector
+    phone_names: list[str]
+    populations: list[str]
     devicetlinfo: list[tuple[str, ...]]
     markers: list[tuple[float, str]]
     wall_time: float
     loop_time: float
     recoveries: list[tuple[float, int, int]] = field(default_factory=list)
     states: tuple[str, ...] = field(default=STATES)
+
+    @cached_property
+    def event_lines(self) -> list[str]:
+        """The event log as JSON lines, formatted on first use (a sweep never asks for it)."""
+        return self.collector.event_lines(self.phone_names, self.populations)
 
 
 def simulate(scenario: Any, *, progress: Callable[[float], None] | None = None) -> RunResult:
@@ -83,9 +91,9 @@ def simulate(scenario: Any, *, progress: Callable[[float], None] | None = None) 
     report = _devicetlinfo(model, names)
     summary = summarise(model, scenario, simulated_events,
                         Counter(row[DEVICETLINFO_STATUS] for row in report))
-    return RunResult(scenario, summary, model.collector.series,
-                     model.collector.event_lines(names, [p.group.name for p in phones]),
-                     report, [(e.at, e.note or e.action) for e in timeline.events],
+    markers = [(e.at, e.note or e.action) for e in timeline.events]
+    return RunResult(scenario, summary, model.collector.series, model.collector, names,
+                     [p.group.name for p in phones], report, markers,
                      time.perf_counter() - started, loop_time,
                      model.collector.recovery_series)
 
