@@ -42,8 +42,8 @@ def load_yardstick(phones: int):
 
 
 def itlsim_speed(scenario_path: str) -> dict:
-    from sim.run import simulate
-    from sim.scenario import load_scenario
+    from sim.fleet.run import simulate
+    from sim.scenario.scenario import load_scenario
 
     started = time.perf_counter()
     scenario = load_scenario(scenario_path)
@@ -56,8 +56,8 @@ def itlsim_speed(scenario_path: str) -> dict:
 
 
 def memory_per_phone(scenario_path: str, small: int, big: int) -> dict:
-    from sim.run import simulate
-    from sim.scenario import load_scenario
+    from sim.fleet.run import simulate
+    from sim.scenario.scenario import load_scenario
 
     peaks = {}
     for total in (small, big):

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.provenance import current
-from sim.stats import curve_stats, point_stats
-from sim.store import SweepStore
-from sim.sweepspec import Point, point_key
-from sim.sweeptask import OK, Outcome
+from sim.sweep.provenance import current
+from sim.sweep.spec import Point, point_key
+from sim.sweep.stats import curve_stats, point_stats
+from sim.sweep.store import SweepStore
+from sim.sweep.task import OK, Outcome
 
 STATES = ("trusted", "locked", "booting", "offline", "unsecured")
 

@@ -6,7 +6,7 @@
 The sweep is 25 points (reset batch size x TFTP serving count over
 scenarios/sweeps/base/itl_reset_3000.toml with the fleet cut to --phones) x runs/25
 replications. Each configuration runs the same sweep into a fresh store through
-``sim.sweep.run_sweep``. Every executor is started and warmed (every worker has imported the
+``sim.sweep.runner.run_sweep``. Every executor is started and warmed (every worker has imported the
 simulator) before the clock starts, so the figures compare steady-state throughput, not
 process start-up; the --repeat rounds alternate between the configurations and the best of N
 counts. Prints one JSON object: wall time and runs/s per configuration, the speed-up of 2 local
@@ -48,19 +48,19 @@ values = [50, 100, 150, 250, 500]
 
 def warm(executor: Executor, slots: int) -> None:
     """Make every worker import the simulator before timing starts."""
-    import sim.sweeptask  # noqa: F401
+    import sim.sweep.task  # noqa: F401
 
     wait([executor.submit(_import_simulator) for _ in range(slots * 4)])
 
 
 def _import_simulator() -> int:
-    import sim.sweeptask  # noqa: F401
+    import sim.sweep.task  # noqa: F401
 
     return os.getpid()
 
 
 def timed(spec, executor: Executor, slots: int, out: Path) -> float:
-    from sim.sweep import run_sweep
+    from sim.sweep.runner import run_sweep
 
     warm(executor, slots)
     started = time.perf_counter()
@@ -86,9 +86,9 @@ def main() -> None:
     # LocalCluster's nannies hand this process's config to their workers.
     dask.config.set({"distributed.worker.profile.enabled": args.dask_profiler})
 
-    from sim.store import SweepStore
-    from sim.sweepexec import open_executor
-    from sim.sweepspec import load_sweep
+    from sim.sweep.executors import open_executor
+    from sim.sweep.spec import load_sweep
+    from sim.sweep.store import SweepStore
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

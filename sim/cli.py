@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 
-from sim import __version__, show, trustlist
+from sim import __version__
 from sim.errors import ItlsimError, SignatureError
+from sim.trust import show, trustlist
 
 
 class ItlsimGroup(click.Group):
@@ -90,7 +91,7 @@ def show_ctl(path: str, as_json: bool) -> None:
               help="Write the bulk-reset ITL (`utils itl reset localkey`, A4) instead.")
 def make_itl(cluster_file: str, node: str, out: str, seed: int, reset: bool) -> None:
     """Write the ITL a TFTP node of the cluster in CLUSTER.toml serves (its [cluster] section)."""
-    from sim.itlfiles import write_node_itl
+    from sim.output.itlfiles import write_node_itl
 
     written = write_node_itl(cluster_file, node, out, seed=seed, reset=reset)
     click.echo(f"wrote {out} ({written.length} bytes, {len(written.records)} records, signed by "
@@ -101,7 +102,7 @@ def make_itl(cluster_file: str, node: str, out: str, seed: int, reset: bool) -> 
 @click.argument("scenario_file", metavar="SCENARIO.toml")
 def validate(scenario_file: str) -> None:
     """Check a scenario file; errors name the file, line, key and what would be valid."""
-    from sim.scenario import validate_file
+    from sim.scenario.scenario import validate_file
 
     click.echo(f"{scenario_file}: OK - {validate_file(scenario_file)}")
 
@@ -117,12 +118,12 @@ def validate(scenario_file: str) -> None:
 def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ...],
         quiet: bool) -> None:
     """Simulate a scenario and write summary, time series, event log and recovery.png."""
-    from sim.runner import run_scenario_file
+    from sim.output.runjob import run_scenario_file
 
     result, folder = run_scenario_file(scenario_file, seed=seed, overrides=overrides, out=out,
                                        progress=not quiet)
     if not quiet:
-        from sim.results import text_summary
+        from sim.output.runfolder import text_summary
 
         click.echo(text_summary(result, folder))
 
@@ -148,9 +149,9 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
           replications: int | None, root_seed: int | None, out: str | None, allow_mixed: bool,
           retry_failed: bool, quiet: bool) -> None:
     """Run a parameter sweep with replications; resumes what an earlier run left undone."""
-    from sim.sweep import dry_run_text, run_sweep
-    from sim.sweepexec import open_executor
-    from sim.sweepspec import load_sweep
+    from sim.sweep.executors import open_executor
+    from sim.sweep.runner import dry_run_text, run_sweep
+    from sim.sweep.spec import load_sweep
 
     if workers and scheduler:
         raise click.UsageError("--workers and --scheduler exclude each other")
@@ -184,7 +185,7 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
 def plot(target: str, kind: str | None, metric: str | None, x: str | None, y: str | None,
          where: str | None, formats: tuple[str, ...], out: str | None) -> None:
     """Plot a sweep: recovery curves with confidence bands, metric vs parameter, heatmaps."""
-    from sim.sweepplots import FORMATS, render
+    from sim.output.sweepplots import FORMATS, render
 
     for path in render(target, kind=kind, metric=metric, x=x, y=y, where=where,
                        formats=formats or FORMATS, out=out):

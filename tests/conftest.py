@@ -1,7 +1,8 @@
 """Shared fixtures: the real trust lists in ../shared/testdata, and the seed's certificates.
 
-Keys come from the deterministic pool (``sim.keys``), certificates from ``sim.certificates``,
-so every fixture is built once per session and byte-identical between runs.
+Keys come from the deterministic pool (``sim.trust.keys``), certificates from
+``sim.trust.certificates``, so every fixture is built once per session and byte-identical between
+runs.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sim.certificates import Certificate, Organisation, Role, make_certificate
-from sim.keys import KeySource
-from sim.trustlist import Function, Record, build, record_for
+from sim.trust.certificates import Certificate, Organisation, Role, make_certificate
+from sim.trust.keys import KeySource
+from sim.trust.trustlist import Function, Record, build, record_for
 
 SEED_ORG = Organisation("tac", "cisco", "rtp", "nc", "US")
 NOT_BEFORE = dt.datetime(2014, 2, 26, 18, 0, tzinfo=dt.UTC)

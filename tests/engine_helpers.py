@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim import tftp
-from sim.cluster import Cluster
-from sim.clusterspec import CLUSTER_SCHEMA, ClusterSpec, cluster_from
-from sim.operations import Outcome, apply_effects
-from sim.phone import Decision, PhoneTrust, TvsContext
-from sim.schema import Table, validate
-from sim.tftp import ConfigProfile
-from sim.tomlsource import TomlSource
-from sim.verify import Verifier
+from sim.cluster import tftp
+from sim.cluster.cluster import Cluster
+from sim.cluster.operations import apply_effects
+from sim.cluster.outcome import Outcome
+from sim.cluster.phone import Decision, PhoneTrust, TvsContext
+from sim.cluster.served import ConfigProfile
+from sim.cluster.spec import ClusterSpec
+from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
+from sim.scenario.schema import Table, validate
+from sim.scenario.tomlsource import TomlSource
+from sim.trust.verify import Verifier
 
 BITS = "key_bits = { CallManager = 1024, TVS = 1024, CAPF = 1024, ITLRecovery = 1024 }"
 PUB = ("pub", "publisher", ("CallManager", "TFTP", "TVS", "CAPF"))
@@ -101,7 +103,8 @@ def boot(phone: PhoneTrust, cluster: Cluster, node: str, now: float, *,
         phone.install_itl(served.itl)
     else:
         phone.fail()
-    config = None if unsigned_config else served.config(cluster, ConfigProfile(cm_group))
+    profile = ConfigProfile(cm_group)
+    config = None if unsigned_config else tftp.served_config(cluster, served, profile)
     return Boot(ctl, itl, phone.decide_config(config, ctx, verifier, now))
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.provenance import current
-from sim.sweepspec import Point, point_key
-from sim.sweeptask import OK, Outcome
+from sim.sweep.provenance import current
+from sim.sweep.spec import Point, point_key
+from sim.sweep.task import OK, Outcome
 
 BASE = Path(__file__).parent / "data" / "sweeps" / "tiny.toml"
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from sim import trustlist
 from sim.cli import main
-from sim.trustlist import Function
+from sim.trust import trustlist
+from sim.trust.trustlist import Function
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_CLUSTER = ROOT / "scenarios" / "seed-cluster.toml"

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.distributions import (
+from sim.errors import ConfigError
+from sim.scenario.distributions import (
     Empirical,
     Exponential,
     Fixed,
@@ -18,9 +19,8 @@ from sim.distributions import (
     Uniform,
     distribution_from,
 )
-from sim.durations import format_duration, human_duration, parse_duration
-from sim.errors import ConfigError
-from sim.tomlsource import TomlSource
+from sim.scenario.durations import format_duration, human_duration, parse_duration
+from sim.scenario.tomlsource import TomlSource
 
 # -- durations ----------------------------------------------------------------------------------
 

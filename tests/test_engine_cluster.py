@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from engine_helpers import PUB, SUB, boot, certs_der, context, do, make_cluster, served_bytes
 
-from sim import itlrecovery as rec
-from sim import operations as ops
-from sim import tftp, trustlist
-from sim.certificates import Role
-from sim.phone import PhoneTrust
-from sim.trustlist import Function
-from sim.verify import Verifier
+from sim.cluster import itlrecovery as rec
+from sim.cluster import operations as ops
+from sim.cluster import tftp
+from sim.cluster.phone import PhoneTrust
+from sim.trust import trustlist
+from sim.trust.certificates import Role
+from sim.trust.trustlist import Function
+from sim.trust.verify import Verifier
 
 # version -> (normal ITL signer, bulk-reset ITL signer or None when `utils itl reset` is refused)
 MATRIX = {

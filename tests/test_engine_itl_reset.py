@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from engine_helpers import PUB, SUB, boot, certs_der, do, make_cluster, served_bytes
 
-from sim import itlrecovery as rec
-from sim import observe
-from sim import operations as ops
-from sim.certificates import Role
-from sim.cluster import SftpServer
-from sim.phone import PhoneTrust
+from sim.cluster import itlrecovery as rec
+from sim.cluster import observe
+from sim.cluster import operations as ops
+from sim.cluster.cluster import SftpServer
+from sim.cluster.phone import PhoneTrust
+from sim.trust.certificates import Role
 
 LOGIN = rec.SftpLogin("backup.lab", "admin", "/home/admin/ITLRecovery.p12", "sftp-secret")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from engine_helpers import PUB, SUB, boot, context, do, make_cluster, served_bytes
 
-from sim import operations as ops
-from sim.certificates import Role
-from sim.phone import PhoneTrust
-from sim.trustlist import Function
-from sim.verify import Verifier
+from sim.cluster import operations as ops
+from sim.cluster.phone import PhoneTrust
+from sim.trust.certificates import Role
+from sim.trust.trustlist import Function
+from sim.trust.verify import Verifier
 
 GROUP = ("pub", "sub")
 

@@ -6,11 +6,12 @@ import hashlib
 
 from engine_helpers import PUB, SUB, boot, do, make_cluster
 
-from sim import itlrecovery as rec
-from sim import observe, trustlist
-from sim import operations as ops
-from sim.certificates import Role
-from sim.phone import PhoneTrust
+from sim.cluster import itlrecovery as rec
+from sim.cluster import observe
+from sim.cluster import operations as ops
+from sim.cluster.phone import PhoneTrust
+from sim.trust import trustlist
+from sim.trust.certificates import Role
 
 USED = "This etoken was used to sign the ITL file."
 NOT_USED = "This etoken was not used to sign the ITL file."

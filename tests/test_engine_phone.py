@@ -7,18 +7,19 @@ import time
 
 from engine_helpers import PUB, SUB, boot, context, do, make_cluster
 
-from sim import operations as ops
-from sim import tftp, trustlist
-from sim.certificates import Role
-from sim.phone import MAX_ITL_BYTES, TVS_CACHE_SECONDS, PhoneTrust
-from sim.tftp import ConfigProfile
-from sim.verify import Verifier
+from sim.cluster import operations as ops
+from sim.cluster import tftp
+from sim.cluster.phone import MAX_ITL_BYTES, TVS_CACHE_SECONDS, PhoneTrust
+from sim.cluster.served import ConfigProfile
+from sim.trust import trustlist
+from sim.trust.certificates import Role
+from sim.trust.verify import Verifier
 
 GROUP = ("pub", "sub")
 
 
 def _config(cluster, node, group=GROUP):
-    return cluster.served[node].config(cluster, ConfigProfile(group))
+    return tftp.served_config(cluster, cluster.served[node], ConfigProfile(group))
 
 
 def _flipped(tl):

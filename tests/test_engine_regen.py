@@ -16,10 +16,10 @@ from engine_helpers import (
     served_bytes,
 )
 
-from sim import operations as ops
-from sim.certificates import Role
-from sim.phone import TRUST_LIST_UPDATE_FAILED, PhoneTrust
-from sim.verify import Verifier
+from sim.cluster import operations as ops
+from sim.cluster.phone import TRUST_LIST_UPDATE_FAILED, PhoneTrust
+from sim.trust.certificates import Role
+from sim.trust.verify import Verifier
 
 HOLD_MESSAGE = ("CallManager certificate was modified in the last 5 minutes. Please re-try "
                 "regenerating TVS certificate at a later time")

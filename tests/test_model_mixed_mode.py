@@ -8,7 +8,7 @@ from typing import Any
 
 from sim_helpers import simulate_keeping_model
 
-from sim.scenario import load_scenario
+from sim.scenario.scenario import load_scenario
 
 SCENARIO = """
 [simulation]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.collector import LOCKED, STATES, TRUSTED, Collector
-from sim.distributions import Fixed, Uniform
-from sim.model import Agent, Sampler
-from sim.services import Slots
+from sim.fleet.collector import LOCKED, STATES, TRUSTED, Collector
+from sim.fleet.model import Agent, Sampler
+from sim.fleet.services import Slots
+from sim.scenario.distributions import Fixed, Uniform
 
 
 def test_slots_serve_in_fifo_order_and_track_peaks() -> None:
@@ -109,8 +109,8 @@ def test_collector_counts_logs_and_time_to_99_percent() -> None:
 
 
 def test_technicians_wait_for_working_hours_on_working_days() -> None:
-    from sim.durations import DAY, HOUR
-    from sim.technicians import next_work_start
+    from sim.fleet.technicians import next_work_start
+    from sim.scenario.durations import DAY, HOUR
 
     nine_to_five = (9 * HOUR, 17 * HOUR)
     assert next_work_start(10 * HOUR, *nine_to_five, 5) == 0.0  # Monday 10:00 (I18)

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.clusterspec import CLUSTER_SCHEMA
-from sim.distributions import KINDS, Fixed, Normal, Uniform
 from sim.errors import ConfigError
-from sim.events import ACTIONS, EVENT_KEYS
-from sim.scenario import (
+from sim.scenario.clusterfile import CLUSTER_SCHEMA
+from sim.scenario.distributions import KINDS, Fixed, Normal, Uniform
+from sim.scenario.events import ACTIONS, EVENT_KEYS
+from sim.scenario.scenario import (
     SCENARIO_SCHEMA,
     Scenario,
     load_scenario,
@@ -26,8 +26,8 @@ from sim.scenario import (
     scenario_hash,
     validate_file,
 )
-from sim.schema import REQUIRED, ArrayOf, Table, Value
-from sim.tomlsource import _key_lines
+from sim.scenario.schema import REQUIRED, ArrayOf, Table, Value
+from sim.scenario.tomlsource import _key_lines
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 BASE = """\
@@ -485,8 +485,8 @@ def test_key_lines_finds_every_key(tables, arrays, blank):
 
 
 def _documented_values():
-    """Every (name, Value) of the scenario schema (the cluster's is sim.clusterspec's), event
-    arguments and distribution parameters."""
+    """Every (name, Value) of the scenario schema (the cluster's is sim.scenario.clusterfile's),
+    event arguments and distribution parameters."""
     def walk(table: Table, prefix: str):
         for key, spec in table.fields.items():
             if isinstance(spec, Value):
@@ -509,7 +509,7 @@ def test_every_key_documents_its_default_or_that_it_is_required(name, spec):
 
 
 def test_every_action_has_help_and_a_simulator_handler():
-    from sim.timeline import HANDLERS
+    from sim.fleet.timeline import HANDLERS
 
     assert set(HANDLERS) == set(ACTIONS)
     assert all(action.help for action in ACTIONS.values())

@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 from sim_helpers import simulate_keeping_model
 
-from sim.certificates import Role
-from sim.cluster import Cluster
-from sim.clusterspec import load_cluster_file
-from sim.collector import STATES
-from sim.phone import sast_records
-from sim.run import RunResult
-from sim.scenario import load_scenario, validate_file
+from sim.cluster.cluster import Cluster
+from sim.cluster.phone import sast_records
+from sim.fleet.collector import STATES
+from sim.fleet.run import RunResult
+from sim.scenario.clusterfile import load_cluster_file
+from sim.scenario.scenario import load_scenario, validate_file
+from sim.trust.certificates import Role
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.toml"))

@@ -1,4 +1,4 @@
-"""sim.show: the `show itl` / `show ctl` layout of the seed (O1) and its JSON twin."""
+"""sim.trust.show: the `show itl` / `show ctl` layout of the seed (O1) and its JSON twin."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from sim import show, trustlist
+from sim.trust import show, trustlist
 
 PUB = "CN=test10pub.joemar2.lab;OU=tac;O=cisco;L=rtp;ST=nc;C=US"
 RECOVERY = "CN=ITLRECOVERY_test10pub.joem.lab;OU=tac;O=cisco;L=rtp;ST=nc;C=US"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sweep_helpers import outcome, point
 
-from sim.stats import curve_stats, point_stats
-from sim.store import SweepStore
+from sim.sweep.stats import curve_stats, point_stats
+from sim.sweep.store import SweepStore
 
 # t(0.975, df) from a printed Student-t table
 T_975 = {1: 12.706204736174707, 3: 3.182446305284263}

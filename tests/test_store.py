@@ -10,8 +10,8 @@ import pytest
 from sweep_helpers import outcome, point
 
 from sim.errors import ItlsimError
-from sim.store import STORE_FILE, SweepStore, flatten, store_path
-from sim.sweeptask import FAILED, Outcome
+from sim.sweep.store import STORE_FILE, SweepStore, flatten, store_path
+from sim.sweep.task import FAILED, Outcome
 
 SUMMARY = {"scenario": "tiny", "seed": 7, "locked_final": 3, "time_to_99pct_trusted_s": None,
            "final_states": {"trusted": 57, "locked": 3}, "lock_reasons": {"tvs-untrusted": 3},

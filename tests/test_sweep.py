@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from sweep_helpers import BASE, CountingExecutor, sweep_text
 
-import sim.provenance
-import sim.sweeptask
+import sim.sweep.provenance
+import sim.sweep.task
 from sim.errors import ItlsimError
-from sim.provenance import Provenance
-from sim.seeds import replication_seed, replication_seeds
-from sim.store import SweepStore
-from sim.sweep import SweepReport, run_sweep
-from sim.sweepspec import SweepSpec, load_sweep
+from sim.sweep.provenance import Provenance
+from sim.sweep.runner import SweepReport, run_sweep
+from sim.sweep.seeds import replication_seed, replication_seeds
+from sim.sweep.spec import SweepSpec, load_sweep
+from sim.sweep.store import SweepStore
 
 GRID = """
 [parameters.tvs_at]
@@ -118,7 +118,7 @@ def test_more_replications_add_runs_and_keep_the_old(tmp_path: Path) -> None:
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sim.sweeptask.simulate
+    real = sim.sweep.task.simulate
     bad_seed = replication_seed(1, 1)
 
     def flaky(scenario, **kwargs):
@@ -126,7 +126,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path,
             raise RuntimeError("injected\nfault")
         return real(scenario, **kwargs)
 
-    monkeypatch.setattr(sim.sweeptask, "simulate", flaky)
+    monkeypatch.setattr(sim.sweep.task, "simulate", flaky)
     spec = spec_of(tmp_path)
     report = sweep(spec, tmp_path / "out")
     assert (report.executed, report.failed) == (8, 2)
@@ -137,7 +137,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path,
     assert failed.technicians.tolist() == [2, 2] and failed.replication.tolist() == [1, 1]
     assert failed.error.iloc[0].startswith("RuntimeError: injected fault (at test_sweep.py:")
     assert sweep(spec, tmp_path / "out").executed == 0  # failures are not rerun by default
-    monkeypatch.setattr(sim.sweeptask, "simulate", real)
+    monkeypatch.setattr(sim.sweep.task, "simulate", real)
     retry = CountingExecutor()
     report = sweep(spec, tmp_path / "out", retry, retry_failed=True)
     assert (report.executed, report.failed, len(retry.runs)) == (2, 0, 2)
@@ -147,7 +147,7 @@ def test_resuming_with_other_code_is_refused_unless_allowed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sweep(spec_of(tmp_path), tmp_path / "out")
     other = Provenance("9.9.9", "0123456789abcdef", "feedface" * 8)
-    monkeypatch.setattr("sim.sweep.current", lambda: other)
+    monkeypatch.setattr("sim.sweep.runner.current", lambda: other)
     more = spec_of(tmp_path, "replications = 3")
     with pytest.raises(ItlsimError) as info:
         sweep(more, tmp_path / "out")
@@ -163,16 +163,16 @@ def test_resuming_with_other_code_is_refused_unless_allowed(
 
 def test_a_worker_with_other_code_is_refused(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sim.sweeptask, "current", lambda: Provenance("9.9.9", None, "0" * 64))
+    monkeypatch.setattr(sim.sweep.task, "current", lambda: Provenance("9.9.9", None, "0" * 64))
     with pytest.raises(ItlsimError, match=r"a worker runs itlsim 9\.9\.9 \(revision unknown"):
         sweep(spec_of(tmp_path), tmp_path / "out")
 
 
 def test_a_worker_at_another_revision_with_the_same_code_is_accepted(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mine = sim.provenance.current()
+    mine = sim.sweep.provenance.current()
     moved = Provenance(mine.version, "f" * 40, mine.code)  # e.g. a README-only commit
-    monkeypatch.setattr(sim.sweeptask, "current", lambda: moved)
+    monkeypatch.setattr(sim.sweep.task, "current", lambda: moved)
     assert sweep(spec_of(tmp_path), tmp_path / "out").failed == 0
 
 

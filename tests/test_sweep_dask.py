@@ -8,10 +8,10 @@ import pandas as pd
 from distributed import LocalCluster
 from sweep_helpers import sweep_text
 
-from sim.store import SweepStore
-from sim.sweep import run_sweep
-from sim.sweepexec import open_executor
-from sim.sweepspec import load_sweep
+from sim.sweep.executors import open_executor
+from sim.sweep.runner import run_sweep
+from sim.sweep.spec import load_sweep
+from sim.sweep.store import SweepStore
 
 BODY = """
 [parameters.tvs_at]

@@ -9,9 +9,9 @@ import pytest
 from sweep_helpers import sweep_text
 
 from sim.errors import ItlsimError
-from sim.sweep import run_sweep
-from sim.sweepplots import metric_label, render
-from sim.sweepspec import load_sweep
+from sim.output.sweepplots import metric_label, render
+from sim.sweep.runner import run_sweep
+from sim.sweep.spec import load_sweep
 
 BODY = """
 [parameters.tvs_at]

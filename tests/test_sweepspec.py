@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ConfigError
-from sim.safeexpr import Expression
-from sim.sweepspec import SweepSpec, load_sweep
+from sim.sweep.safeexpr import Expression
+from sim.sweep.spec import SweepSpec, load_sweep
 
 BASE = Path(__file__).parent / "data" / "sweeps" / "tiny.toml"
 

@@ -1,11 +1,11 @@
-"""The element codec and the structure checks of sim.tlv (tlv-format.md "Encoding")."""
+"""The element codec and the structure checks of sim.trust.tlv (tlv-format.md "Encoding")."""
 
 from __future__ import annotations
 
 import pytest
 
-from sim import tlv
 from sim.errors import TLVError
+from sim.trust import tlv
 
 NAME = b"CN=a;OU=b;O=c;L=d;ST=e;C=US\x00"
 SERIAL = bytes(range(1, 17))

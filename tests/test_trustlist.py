@@ -1,4 +1,4 @@
-"""sim.trustlist: the real files, the seed's numbers, build/parse/verify, and corruption."""
+"""sim.trust.trustlist: the real files, the seed's numbers, build/parse/verify, and corruption."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from cryptography import x509
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import tlv, trustlist
 from sim.errors import SignatureError, TLVError
-from sim.trustlist import CISCO_RECORD_ORDER, Function, Record
+from sim.trust import tlv, trustlist
+from sim.trust.trustlist import CISCO_RECORD_ORDER, Function, Record
 
 GIGANTIC6 = "CN=gigantic-6.cisco.com;OU=VTG;O=Alpha;L=SJ;ST=CA;C=US"
 

@@ -1,4 +1,4 @@
-"""Regenerate sim/data/keypool-*.pem: RSA keys for simulation only.
+"""Regenerate sim/trust/data/keypool-*.pem: RSA keys for simulation only.
 
 Run once by the maintainers (`python tools/make_keypool.py`); the files are committed so
 that simulations never wait on RSA key generation (~50 ms per 2048-bit key) and the same seed
@@ -18,7 +18,7 @@ HEADER = "# itlsim SIMULATION-ONLY RSA keys. Published with the source: never us
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parents[1] / "sim" / "data"
+    out = Path(__file__).resolve().parents[1] / "sim" / "trust" / "data"
     for bits, count in POOL.items():
         blocks = [
             rsa.generate_private_key(public_exponent=65537, key_size=bits).private_bytes(

@@ -1,0 +1,213 @@
+"""The CUCM cluster: nodes, their services and certificates, trust stores, the cluster version.
+
+Pure domain state. Nothing here knows simulated time except as a number passed in by the caller (the
+5-minute hold timer, A1). Administrator operations live in ``sim.cluster.operations``; the files
+each TFTP node serves are built by ``sim.cluster.tftp``; what TVS vouches for is
+``sim.cluster.tvs``.
+
+Version eras (trust-model section 2) are answered by the small functions of
+``sim.cluster.versions``, so every rule that depends on the version cites one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sim.cluster.outcome import Outcome
+from sim.cluster.served import ServedFiles
+from sim.cluster.spec import ClusterSpec, NodeSpec
+from sim.cluster.versions import Version, has_itl_recovery
+from sim.trust.certificates import Certificate, CertificateFactory, Role
+
+Identity = tuple[bytes, str]
+ITL_ROLES = (Role.CALLMANAGER, Role.TVS, Role.CAPF, Role.ITLRECOVERY)
+
+
+@dataclass(frozen=True)
+class P12File:
+    """An ``ITLRecovery.p12``: the recovery key, protected by the security password (A7, A10)."""
+
+    certificate: Certificate
+    password: str
+
+
+@dataclass
+class SftpServer:
+    """An SFTP server a scenario names: credentials, reachability and the files it holds."""
+
+    host: str
+    user: str
+    password: str
+    reachable: bool = True
+    files: dict[str, P12File] = field(default_factory=dict)
+
+
+@dataclass
+class Node:
+    """One CUCM server. ``services`` are installed, ``running`` are started; ``up`` is power.
+
+    ``name`` is the scenario's stable id; ``hostname`` the current host name, which certificate
+    names use and which a hostname change (A3) replaces. Phones find the node by address, so
+    their TFTP and CM group lists keep working across a rename.
+    """
+
+    name: str
+    hostname: str
+    role: str
+    ip: str
+    services: frozenset[str]
+    certs: dict[Role, Certificate]
+    running: set[str]
+    up: bool = True
+    last_regen: tuple[float, Role] | None = None
+
+    @property
+    def is_publisher(self) -> bool:
+        return self.role == "publisher"
+
+    def serves(self, service: str) -> bool:
+        """Installed, started and powered: a phone can use this service now."""
+        return self.up and service in self.running
+
+    def fqdn(self, domain: str) -> str:
+        return f"{self.hostname}.{domain}"
+
+
+class Cluster:
+    """The cluster's trust state. Build it with ``Cluster.from_spec(spec, seed)``."""
+
+    def __init__(self, spec: ClusterSpec, factory: CertificateFactory):
+        self.name = spec.name
+        self.version: Version = spec.version
+        self.domain = spec.domain
+        self.security_mode = spec.security_mode
+        self.security_password = spec.security_password
+        self.issued = spec.issued
+        self.factory = factory
+        self.key_bits = {node.name: dict(node.key_bits) for node in spec.nodes}
+        self.nodes: dict[str, Node] = {}
+        self.rollback = False
+        self.phone_interaction_on_cert_update = True
+        self.itl_recovery_backed_up = False
+        self.sftp: dict[str, SftpServer] = {}
+        self.ctl_bytes: bytes | None = None
+        self.served: dict[str, ServedFiles] = {}
+        self.audit: list[Outcome] = []
+        # Bumped by every change of trust-relevant state (certificates, trust stores, served
+        # files, any operation carried out), so caches derived from it (what TVS vouches for, a
+        # driver's memoised decisions) are rebuilt once per change, not once per phone query.
+        self.revision = 0
+        self._known: tuple[int, dict[Identity, Certificate]] = (-1, {})
+        # T3: per TFTP node, the content of its last normal ITL and the bytes built for it.
+        self.itl_memo: dict[str, tuple[object, bytes]] = {}
+        # CallManager-trust / Phone-SAST-trust: certificates imported by hand or left from
+        # earlier states that TVS still vouches for (trust-model section 1, [I]). Change it only
+        # through ``import_certificate`` / ``regenerate`` so ``revision`` follows.
+        self.callmanager_trust: dict[Identity, Certificate] = {}
+        for node_spec in spec.nodes:
+            self._add_node(node_spec)
+
+    @classmethod
+    def from_spec(cls, spec: ClusterSpec, seed: int) -> Cluster:
+        return cls(spec, CertificateFactory(seed, spec.organisation))
+
+    # -- structure -------------------------------------------------------------------------
+
+    @property
+    def publisher(self) -> Node:
+        return next(node for node in self.nodes.values() if node.is_publisher)
+
+    def node(self, name: str) -> Node:
+        """The node called ``name``; a KeyError names the valid ones."""
+        try:
+            return self.nodes[name]
+        except KeyError:
+            raise KeyError(f"no node {name!r}; nodes: {', '.join(self.nodes)}") from None
+
+    def nodes_with(self, service: str) -> list[Node]:
+        """Nodes that have ``service`` installed, in cluster order."""
+        return [node for node in self.nodes.values() if service in node.services]
+
+    @property
+    def itl_recovery(self) -> Certificate | None:
+        """The publisher's ITLRecovery certificate: the only one ITLs list (seed, T6), and the
+        key in the publisher's ITLRecovery.p12 that ``utils itl reset localkey`` uses (A4)."""
+        return self.publisher.certs.get(Role.ITLRECOVERY)
+
+    def _add_node(self, spec: NodeSpec) -> None:
+        node = Node(name=spec.name, hostname=spec.name, role=spec.role, ip=spec.ip,
+                    services=spec.services, certs={}, running=set(spec.services))
+        self.nodes[spec.name] = node
+        for role in ITL_ROLES:
+            if self._node_has_role(node, role):
+                self.set_certificate(node, role, self.issue(node, role, capf_name=spec.capf_name))
+
+    def _node_has_role(self, node: Node, role: Role) -> bool:
+        if role is Role.ITLRECOVERY:
+            return has_itl_recovery(self.version)
+        if role is Role.CAPF:
+            return node.is_publisher and "CAPF" in node.services
+        return True  # every node holds CallManager and TVS certificates (K9)
+
+    # -- certificates ----------------------------------------------------------------------
+
+    def issue(self, node: Node, role: Role, *, capf_name: str = "", when: dt.datetime | None = None,
+              years: int = 5) -> Certificate:
+        """A new certificate for ``role`` on ``node`` (CN per trust-model section 1)."""
+        if role is Role.CAPF:
+            common_name = capf_name or self.factory.capf_name()
+        elif role is Role.ITLRECOVERY:
+            common_name = f"ITLRECOVERY_{node.fqdn(self.domain)}"
+        else:
+            common_name = node.fqdn(self.domain)
+        bits = self.key_bits[node.name][role]
+        return self.factory.issue(role, common_name, bits, when or self.issued, years)
+
+    def regenerate(self, node: Node, role: Role, *, when: dt.datetime | None = None) -> Certificate:
+        """Replace ``role``'s key pair and certificate on ``node`` (A1).
+
+        The certificate gets the node's current name (an explicit ITLRecovery regeneration
+        takes the current publisher name, A8; only hostname/domain changes leave ITLRecovery
+        alone, T6). The superseded certificate leaves the trust stores, so TVS no longer
+        vouches for it [I].
+        """
+        old = node.certs[role]
+        new = self.issue(node, role, when=when)
+        self.callmanager_trust.pop(old.identity, None)
+        self.set_certificate(node, role, new)
+        return new
+
+    def set_certificate(self, node: Node, role: Role, cert: Certificate) -> None:
+        """Install ``cert`` as ``node``'s ``role`` certificate (every certificate change goes
+        through here, so ``revision`` and the TVS index follow)."""
+        node.certs[role] = cert
+        self.touch()
+
+    def touch(self) -> None:
+        """Record that trust-relevant state changed (see ``revision``)."""
+        self.revision += 1
+
+    def import_certificate(self, cert: Certificate) -> None:
+        """Import ``cert`` into CallManager-trust / Phone-SAST-trust: TVS vouches for it from
+        now on (trust-model section 1, K20)."""
+        self.callmanager_trust[cert.identity] = cert
+        self.touch()
+
+    def all_certificates(self) -> list[Certificate]:
+        """Every current certificate of every node (what TVS knows of its own cluster, K10)."""
+        return [cert for node in self.nodes.values() for cert in node.certs.values()]
+
+    def known_certificates(self) -> dict[Identity, Certificate]:
+        """What the cluster's TVS vouches for (P5, section 1): the trust stores' imports plus
+        every current certificate. Rebuilt once per ``revision``, shared by every query."""
+        revision, known = self._known
+        if revision != self.revision:
+            known = dict(self.callmanager_trust)
+            known.update((cert.identity, cert) for cert in self.all_certificates())
+            self._known = (self.revision, known)
+        return known
+
+    def at(self, now: float) -> dt.datetime:
+        """Wall-clock time of simulated second ``now`` (t = 0 is when certificates were issued)."""
+        return self.issued + dt.timedelta(seconds=now)

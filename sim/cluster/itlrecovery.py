@@ -1,0 +1,155 @@
+"""The ITLRecovery key: bulk ITL reset, its backup, the security password, publisher rebuild.
+
+``utils itl reset localkey|remotekey`` (A4, A5), ``file get tftp ITLRecovery.p12`` and the daily
+RTMT alert until it is done (A7), and rebuilding a lost publisher (A10). Every operation checks
+all its preconditions before it changes anything (the seed's CSCun19112: a bad SFTP login must
+leave the cluster as it was).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.cluster.cluster import Cluster, P12File
+from sim.cluster.operations import down, record, refuse, tftp_everywhere
+from sim.cluster.outcome import Effect, Outcome
+from sim.cluster.tftp import build_itl, reset_signer, start_tftp, timestamp_at
+from sim.cluster.versions import has_itl_recovery
+from sim.trust.certificates import Role
+
+NOT_PUBLISHER = "This is not a publisher node"
+P12_NAME = "ITLRecovery.p12"
+RTMT_ALERT = ("ITLRecovery certificate has not been backed up: run `file get tftp "
+              "ITLRecovery.p12` on the publisher")
+
+
+@dataclass(frozen=True)
+class SftpLogin:
+    """Where `remotekey` / `file get` reach the SFTP server."""
+
+    host: str
+    user: str
+    path: str
+    password: str
+
+
+def _check_login(cluster: Cluster, login: SftpLogin) -> str | None:
+    """Why the SFTP server cannot be used, or None."""
+    server = cluster.sftp.get(login.host)
+    if server is None or not server.reachable:
+        return f"Could not connect to SFTP server {login.host}: host unreachable"
+    if login.user != server.user or login.password != server.password:
+        return f"SFTP authentication failed for {login.user}@{login.host}"
+    return None
+
+
+def itl_reset(cluster: Cluster, node_name: str, now: float, *,
+              login: SftpLogin | None = None) -> Outcome:
+    """``utils itl reset localkey`` (``login`` None) or ``remotekey`` (A4, A5).
+
+    Re-signs the publisher's current ITL with the reset key (section 2), copies it to every
+    active TFTP node and restarts TFTP there; it is served until the next TFTP restart (A6).
+    The files are in place when this returns; the ``bounce_tftp`` effect is the restart's
+    short outage, which only a driver with simulated time plays out.
+    With ``remotekey`` the fetched key first replaces the local one (seed). Refused on a
+    subscriber, before 10.0, and on any SFTP or p12 problem, with nothing changed.
+    """
+    mode = "remotekey" if login else "localkey"
+    action = f"utils itl reset {mode}"
+    node = cluster.node(node_name)
+    if not node.is_publisher:
+        return refuse(cluster, now, action, node.name, NOT_PUBLISHER)
+    if down(node):
+        return refuse(cluster, now, action, node.name, down(node))
+    if not has_itl_recovery(cluster.version):
+        return refuse(cluster, now, action, node.name,
+                      "Executed command unsuccessfully: utils itl reset needs 10.0(1) or later")
+    if login is not None:
+        problem = _check_login(cluster, login) or _check_p12(cluster, login)
+        if problem:
+            return refuse(cluster, now, action, node.name, f"{problem}. No changes were made.")
+        cluster.set_certificate(node, Role.ITLRECOVERY,
+                                cluster.sftp[login.host].files[login.path].certificate)
+    active = [n for n in cluster.nodes_with("TFTP") if n.serves("TFTP")]
+    signer = reset_signer(cluster)
+    reset_itl = build_itl(cluster, node, timestamp=timestamp_at(cluster, now), signer=signer)
+    for tftp_node in active:
+        start_tftp(cluster, tftp_node, now, itl=reset_itl)
+    names = ", ".join(repr(n.hostname) for n in active)
+    return record(cluster, Outcome(
+        now, action, node.name, True,
+        f"Following is the list of Active tftp servers in the cluster [{names}]. "
+        f"The reset ITL file was generated successfully (signed by {signer.common_name})",
+        (Effect("bounce_tftp", tuple(n.name for n in active)),)))
+
+
+def _check_p12(cluster: Cluster, login: SftpLogin) -> str | None:
+    p12 = cluster.sftp[login.host].files.get(login.path)
+    if p12 is None:
+        return f"{login.path} not found on {login.host}"
+    if p12.password != cluster.security_password:
+        return (f"Unable to read {P12_NAME}: it was saved with a different cluster security "
+                f"password (A10)")
+    return None
+
+
+def backup_itlrecovery(cluster: Cluster, node_name: str, login: SftpLogin, now: float
+                       ) -> Outcome:
+    """``file get tftp ITLRecovery.p12`` (A7): saves the key, stops the daily RTMT alert."""
+    action = f"file get tftp {P12_NAME}"
+    node = cluster.node(node_name)
+    key = cluster.itl_recovery
+    if not node.is_publisher or key is None:
+        return refuse(cluster, now, action, node.name, "File not found: no files matched "
+                                                       f"tftp/{P12_NAME}")
+    problem = _check_login(cluster, login)
+    if problem:
+        return refuse(cluster, now, action, node.name, problem)
+    cluster.sftp[login.host].files[login.path] = P12File(key, cluster.security_password)
+    cluster.itl_recovery_backed_up = True
+    return record(cluster, Outcome(now, action, node.name, True,
+                                   f"Transfer completed. Downloading file: "
+                                   f"/usr/local/cm/tftp/{P12_NAME}"))
+
+
+def change_security_password(cluster: Cluster, new_password: str, now: float) -> Outcome:
+    """A new cluster security password re-protects the p12, so the backup alert is re-armed
+    until the p12 is saved again (A7)."""
+    cluster.security_password = new_password
+    cluster.itl_recovery_backed_up = False
+    return record(cluster, Outcome(now, "set password user security", None, True,
+                                   "Security password changed; back up ITLRecovery.p12 again"))
+
+
+def rtmt_alert(cluster: Cluster) -> str | None:
+    """The daily RTMT alert while the ITLRecovery key has not been backed up (A7)."""
+    if has_itl_recovery(cluster.version) and not cluster.itl_recovery_backed_up:
+        return RTMT_ALERT
+    return None
+
+
+def rebuild_publisher(cluster: Cluster, now: float, *, security_password: str | None = None
+                      ) -> Outcome:
+    """Reinstall a lost publisher and restore its database from a subscriber (A10).
+
+    A fresh install makes new keys for every role, ITLRecovery included: phones can then be
+    recovered in bulk only with ``remotekey`` and a saved p12 (A10). The database restore keeps
+    the replicated trust stores. TFTP restarts everywhere; the backup alert is raised again.
+    ``security_password`` is the one typed at the reinstall (default: the old one); a saved
+    p12 is readable only if it matches (A10). Refused without a subscriber to restore from.
+    """
+    publisher = cluster.publisher
+    if len(cluster.nodes) == 1:
+        return refuse(cluster, now, "rebuild publisher", publisher.name,
+                      "No subscriber to restore the database from: restore a DRS backup instead")
+    if security_password is not None:
+        cluster.security_password = security_password
+    for role in list(publisher.certs):
+        cluster.regenerate(publisher, role, when=cluster.at(now))
+    publisher.up = True
+    publisher.running = set(publisher.services)
+    publisher.last_regen = None
+    cluster.itl_recovery_backed_up = False
+    return record(cluster, Outcome(now, "rebuild publisher", publisher.name, True,
+                                   f"{publisher.hostname} reinstalled and its database restored "
+                                   f"from a subscriber", (tftp_everywhere(cluster),)))

@@ -1,0 +1,52 @@
+"""What a TFTP node hands out: its ITL, the CTL and signed configs (data only).
+
+``sim.cluster.tftp`` builds these when TFTP starts (T4); the cluster keeps one ``ServedFiles``
+per running TFTP node. Kept apart from the builders so the cluster can hold them without
+importing the code that makes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.trust.certificates import Certificate
+from sim.trust.trustlist import TrustList
+
+
+@dataclass(frozen=True)
+class SignedConfig:
+    """``SEP<MAC>.cnf.xml.sgn``: the XML config and its real RSA signature (P4).
+
+    The signer is identified by serial and issuer, as in an ITL header.
+    """
+
+    xml: bytes
+    signer_serial: bytes
+    signer_issuer: str
+    signature: bytes
+
+    @property
+    def signer(self) -> tuple[bytes, str]:
+        return self.signer_serial, self.signer_issuer
+
+
+@dataclass(frozen=True)
+class ConfigProfile:
+    """What a phone's config says: its CM group (priority order) and its access settings."""
+
+    cm_group: tuple[str, ...]
+    settings_access: bool = True
+    web_access: bool = False
+
+
+@dataclass
+class ServedFiles:
+    """What one TFTP node hands out until its next restart."""
+
+    node: str
+    itl: TrustList
+    ctl: TrustList | None
+    reset: bool
+    config_signer: Certificate
+    # Built on demand by ``sim.cluster.tftp.served_config``: one per profile per TFTP start.
+    configs: dict[ConfigProfile, SignedConfig] = field(default_factory=dict, repr=False)

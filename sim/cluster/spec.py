@@ -1,0 +1,46 @@
+"""A cluster as plain, validated data: nodes, roles, services, key sizes (trust-model 1).
+
+``sim.scenario.clusterfile`` builds a ``ClusterSpec`` from a ``[cluster]`` TOML section;
+``Cluster`` (``sim.cluster.cluster``) is built from one. Keeping the spec here lets the engine
+be built without reading any file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sim.cluster.versions import Version
+from sim.trust.certificates import Organisation, Role
+
+SERVICES = ("CallManager", "TFTP", "TVS", "CAPF")
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str
+    role: str
+    ip: str
+    services: frozenset[str]
+    key_bits: dict[Role, int]
+    capf_name: str
+
+    @property
+    def is_publisher(self) -> bool:
+        return self.role == "publisher"
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    name: str
+    version: Version
+    domain: str
+    security_mode: str
+    issued: dt.datetime
+    security_password: str
+    organisation: Organisation
+    nodes: tuple[NodeSpec, ...]
+
+    @property
+    def publisher(self) -> NodeSpec:
+        return next(n for n in self.nodes if n.is_publisher)

@@ -1,0 +1,205 @@
+"""The files a TFTP node serves: ITLFile.tlv (T1-T6), CTLFile.tlv (mixed mode), signed configs.
+
+Built with the real TLV code (``sim.trust.trustlist``) from the cluster's current certificates when
+the TFTP service starts (T4). A ``ServedFiles`` is immutable: a restart replaces it. Configs are
+signed with the serving node's CallManager key (trust-model section 1); phones sharing a CM group
+and settings share one signed config per TFTP node [I: the trust decision depends on the signer, not
+on the device name, so one file per distinct content is served to all of them].
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from sim.cluster.cluster import Cluster, Node
+from sim.cluster.served import ConfigProfile, ServedFiles, SignedConfig
+from sim.cluster.versions import has_itl_recovery, itl_signed_by_recovery
+from sim.trust import trustlist
+from sim.trust.certificates import Certificate, Role
+from sim.trust.trustlist import Function, Record, TrustList
+
+
+def itl_signer(cluster: Cluster, node: Node) -> Certificate:
+    """Who signs ``node``'s normal ITL (section 2): CallManager before 12.0, then ITLRecovery."""
+    if itl_signed_by_recovery(cluster.version) and cluster.itl_recovery is not None:
+        return cluster.itl_recovery
+    return node.certs[Role.CALLMANAGER]
+
+
+def reset_signer(cluster: Cluster) -> Certificate:
+    """Who signs the bulk-reset ITL (section 2): ITLRecovery on 10.x-11.x, CallManager on 12.0+."""
+    if itl_signed_by_recovery(cluster.version):
+        return cluster.publisher.certs[Role.CALLMANAGER]
+    assert cluster.itl_recovery is not None, "utils itl reset needs 10.0+ (A4)"
+    return cluster.itl_recovery
+
+
+def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Record]:
+    """The records of ``node``'s ITL in the seed's order (T1, T2).
+
+    SAST (the node's CallManager), the same certificate as TFTP (CCM+TFTP in mixed mode), CAPF,
+    then one TVS record per TVS node with the publisher's ITLRecovery (SAST, 10.0+) after the
+    publisher's TVS record. With ``empty`` (rollback to pre-8.0, A9) only the SAST records
+    remain (the node's CallManager and, 10.0+, ITLRecovery, so the file still carries its
+    signer on 12.0+): no TFTP, TVS or CAPF entries, so phones leave ITL enforcement (P6)
+    [I: "empty TVS/TFTP sections" keeps the SAST entries].
+    """
+    callmanager = node.certs[Role.CALLMANAGER]
+    records = [trustlist.record_for(callmanager.cert, Function.SAST, with_certificate=True)]
+    if empty:
+        return records + ([_recovery_record(cluster)] if has_itl_recovery(cluster.version) else [])
+    tftp_role = Function.CCM_TFTP if cluster.security_mode == "mixed" else Function.TFTP
+    records.append(trustlist.record_for(callmanager.cert, tftp_role, with_certificate=True))
+    capf = cluster.publisher.certs.get(Role.CAPF)
+    if capf is not None:
+        records.append(trustlist.record_for(capf.cert, Function.CAPF, with_certificate=False))
+    for tvs_node in cluster.nodes_with("TVS"):
+        records.append(trustlist.record_for(tvs_node.certs[Role.TVS].cert, Function.TVS,
+                                            with_certificate=False))
+        if tvs_node.is_publisher and has_itl_recovery(cluster.version):
+            records.append(_recovery_record(cluster))
+    if has_itl_recovery(cluster.version) and "TVS" not in cluster.publisher.services:
+        records.append(_recovery_record(cluster))
+    return records
+
+
+def _recovery_record(cluster: Cluster) -> Record:
+    assert cluster.itl_recovery is not None
+    return trustlist.record_for(cluster.itl_recovery.cert, Function.SAST, with_certificate=True)
+
+
+def build_itl(cluster: Cluster, node: Node, *, timestamp: int, signer: Certificate | None = None
+              ) -> bytes:
+    """``node``'s ITLFile.tlv, signed by ``signer`` (default: section 2's normal signer)."""
+    return _sign_itl(itl_records(cluster, node, empty=cluster.rollback),
+                     signer or itl_signer(cluster, node), timestamp)
+
+
+def _sign_itl(records: list[Record] | tuple[Record, ...], signer: Certificate,
+              timestamp: int) -> bytes:
+    return trustlist.build(records, signer_cert=signer.cert, signer_key=signer.key,
+                           filename="ITLFile.tlv", timestamp=timestamp)
+
+
+def normal_itl(cluster: Cluster, node: Node, now: float) -> bytes:
+    """``node``'s normally signed ITL at a TFTP start (T4), byte-identical to the previous one
+    when neither its records nor its signer changed: a checksum changes only when content
+    changes (T3, K1) [I: the TIMESTAMP is the time of the last content change, so a plain TFTP
+    or node restart leaves phones' ITL File Status at Match, O2]."""
+    signer = itl_signer(cluster, node)
+    records = tuple(itl_records(cluster, node, empty=cluster.rollback))
+    content = (records, signer.der)
+    memo = cluster.itl_memo.get(node.name)
+    if memo is not None and memo[0] == content:
+        return memo[1]
+    data = _sign_itl(records, signer, timestamp_at(cluster, now))
+    cluster.itl_memo[node.name] = (content, data)
+    return data
+
+
+def build_ctl(cluster: Cluster, *, timestamp: int) -> bytes:
+    """The cluster's CTLFile.tlv (mixed mode, P3) signed by the publisher's normal ITL signer.
+
+    Records [I, tokenless CTL]: the signer and ITLRecovery as SAST, every CallManager/TFTP node
+    as CCM+TFTP with its current host name (DNSNAME) and IP address, CAPF.
+    """
+    publisher = cluster.publisher
+    signer = itl_signer(cluster, publisher)
+    records = [trustlist.record_for(signer.cert, Function.SAST, with_certificate=True,
+                                    **_address(publisher))]
+    if cluster.itl_recovery is not None and cluster.itl_recovery is not signer:
+        records.append(_recovery_record(cluster))
+    for node in cluster.nodes.values():
+        if node.services & {"CallManager", "TFTP"}:
+            records.append(trustlist.record_for(
+                node.certs[Role.CALLMANAGER].cert, Function.CCM_TFTP, with_certificate=True,
+                **_address(node)))
+    capf = publisher.certs.get(Role.CAPF)
+    if capf is not None:
+        records.append(trustlist.record_for(capf.cert, Function.CAPF, with_certificate=True))
+    return trustlist.build(records, signer_cert=signer.cert, signer_key=signer.key,
+                           filename="CTLFile.tlv", timestamp=timestamp)
+
+
+def _address(node: Node) -> dict[str, bytes | None]:
+    """A CTL record's DNSNAME (the current host name, NUL-terminated, A3) and IPADDRESS."""
+    ip = bytes(int(part) for part in node.ip.split(".")) if node.ip else None
+    return {"dns_name": node.hostname.encode() + b"\0", "ip_address": ip}
+
+
+def serve(cluster: Cluster, node: Node, *, itl: bytes, reset: bool = False,
+          ctl: TrustList | None = None) -> ServedFiles:
+    """The files ``node`` serves after a TFTP start (T4): ``itl`` is its normal ITL or the
+    bulk-reset ITL (``reset``, A4); configs are signed with its current CallManager key."""
+    return ServedFiles(node=node.name, itl=trustlist.parse(itl, path=f"{node.name}:ITLFile.tlv"),
+                       ctl=ctl, reset=reset,
+                       config_signer=node.certs[Role.CALLMANAGER])
+
+
+def config_xml(cluster: Cluster, profile: ConfigProfile) -> bytes:
+    """A small real config: CM group members in priority order, TVS list, access settings."""
+    members = "".join(
+        f'<member priority="{i}"><callManager><name>{cluster.node(name).fqdn(cluster.domain)}'
+        f"</name><ports><ethernetPhonePort>2000</ethernetPhonePort></ports></callManager>"
+        f"</member>" for i, name in enumerate(profile.cm_group))
+    tvs = "".join(
+        f"<member priority=\"{i}\"><address>{cluster.node(name).fqdn(cluster.domain)}</address>"
+        f"<port>2445</port></member>"
+        for i, name in enumerate(profile.cm_group) if "TVS" in cluster.node(name).services)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><device>'
+        f"<devicePool><callManagerGroup><members>{members}</members></callManagerGroup>"
+        f"</devicePool><TVS><members>{tvs}</members></TVS>"
+        f"<vendorConfig><settingsAccess>{int(profile.settings_access)}</settingsAccess>"
+        f"<webAccess>{0 if profile.web_access else 1}</webAccess></vendorConfig></device>"
+    ).encode()
+
+
+def served_config(cluster: Cluster, served: ServedFiles, profile: ConfigProfile) -> SignedConfig:
+    """The signed config ``served``'s node hands a phone with ``profile`` (built once per
+    profile per TFTP start, P4)."""
+    config = served.configs.get(profile)
+    if config is None:
+        config = sign_config(config_xml(cluster, profile), served.config_signer)
+        served.configs[profile] = config
+    return config
+
+
+def sign_config(xml: bytes, signer: Certificate) -> SignedConfig:
+    """Sign ``xml`` with ``signer``'s key: RSA PKCS#1 v1.5 / SHA-1, as ITL signatures are."""
+    signature = signer.key.sign(xml, padding.PKCS1v15(), hashes.SHA1())
+    return SignedConfig(xml, signer.serial, signer.issuer_name, signature)
+
+
+def timestamp_at(cluster: Cluster, now: float) -> int:
+    """The TIMESTAMP a file built at simulated second ``now`` carries (reproducible)."""
+    return int(cluster.at(now).timestamp())
+
+
+def start_tftp(cluster: Cluster, node: Node, now: float, *, itl: bytes | None = None) -> None:
+    """Start (or restart) TFTP on ``node``: rebuild its files from current certificates (T4).
+
+    ``itl`` replaces the built ITL with the bulk-reset ITL that `utils itl reset` copied to the
+    node (A4); it is served until the next plain start (A6).
+    """
+    cluster.touch()
+    ctl = trustlist.parse(cluster.ctl_bytes, path="CTLFile.tlv") if cluster.ctl_bytes else None
+    data = itl if itl is not None else normal_itl(cluster, node, now)
+    cluster.served[node.name] = serve(cluster, node, itl=data, reset=itl is not None, ctl=ctl)
+    node.running.add("TFTP")
+
+
+def stop_tftp(cluster: Cluster, node: Node) -> None:
+    """Stop TFTP on ``node``: it serves nothing until started again."""
+    cluster.served.pop(node.name, None)
+    node.running.discard("TFTP")
+    cluster.touch()
+
+
+def start_all(cluster: Cluster, now: float = 0.0) -> None:
+    """Bring a freshly built cluster up: CTL in mixed mode, TFTP started on every TFTP node."""
+    if cluster.security_mode == "mixed":
+        cluster.ctl_bytes = build_ctl(cluster, timestamp=timestamp_at(cluster, now))
+    for node in cluster.nodes_with("TFTP"):
+        start_tftp(cluster, node, now)

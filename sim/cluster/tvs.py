@@ -1,0 +1,79 @@
+"""The Trust Verification Service: what a cluster's TVS vouches for, and a phone's query (P5).
+
+TVS answers, for a certificate identified by serial and issuer, whether its cluster knows it and
+with which roles (K10, K19). The phone reaches TVS over TLS (TCP 2445) and trusts the session
+only if the server's current TVS certificate matches a TVS record (CERTHASH) of the phone's
+installed ITL; an unreachable or untrusted server -> next one in the CM group; none left -> the
+query fails (P5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sim.cluster.cluster import Cluster, Identity, Node
+from sim.trust.certificates import Certificate, Role
+from sim.trust.trustlist import Function
+
+# What a certificate of each role may vouch for when TVS returns it [I]: CallManager signs ITLs
+# (before 12.0) and configs; ITLRecovery signs ITLs; CAPF and TVS sign neither.
+ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
+    Role.CALLMANAGER: frozenset({Function.SAST, Function.CCM, Function.TFTP, Function.CCM_TFTP}),
+    Role.ITLRECOVERY: frozenset({Function.SAST}),
+    Role.CAPF: frozenset({Function.CAPF}),
+    Role.TVS: frozenset({Function.TVS}),
+}
+ITL_SIGNING = frozenset({Function.SAST, Function.TFTP, Function.CCM_TFTP})
+CONFIG_SIGNING = frozenset({Function.TFTP, Function.CCM_TFTP, Function.CCM})
+
+
+
+def known_certificates(cluster: Cluster) -> dict[Identity, Certificate]:
+    """Every certificate the cluster's TVS vouches for: its own current ones plus the trust
+    stores' imports (trust-model section 1 [I]). Cached on the cluster's revision, so 10,000
+    queries between two certificate changes build it once."""
+    return cluster.known_certificates()
+
+
+@dataclass(frozen=True)
+class TvsAnswer:
+    """The outcome of a phone's TVS query: the vouched certificate or the reasons it failed."""
+
+    certificate: Certificate | None
+    reasons: tuple[str, ...]
+    server: str | None = None
+
+
+def query(cluster: Cluster, servers: Iterable[Node], identity: Identity,
+          trusted_tvs_hashes: frozenset[bytes], wanted: frozenset[Function],
+          reachable: Callable[[Node], bool] = lambda node: True) -> TvsAnswer:
+    """Ask the TVS ``servers`` (CM group order) about ``identity`` (P5).
+
+    ``trusted_tvs_hashes`` are the CERTHASHes of the TVS records in the phone's ITL;
+    ``wanted`` the functions the certificate must hold (ITL or config signing).
+    """
+    reasons: list[str] = []
+    for node in servers:
+        if "TVS" not in node.services:
+            continue  # not in the config's TVS list at all (sim.cluster.tftp.config_xml)
+        if not (node.serves("TVS") and reachable(node)):
+            _add(reasons, "tvs-unreachable")
+            continue
+        if node.certs[Role.TVS].sha1 not in trusted_tvs_hashes:
+            _add(reasons, "tvs-untrusted")
+            continue
+        cert = cluster.known_certificates().get(identity)
+        if cert is None:
+            return TvsAnswer(None, tuple(reasons) + ("tvs-unknown-cert",), node.name)
+        if not ROLE_FUNCTIONS[cert.role] & wanted:
+            return TvsAnswer(None, tuple(reasons) + ("tvs-wrong-role",), node.name)
+        return TvsAnswer(cert, tuple(reasons), node.name)
+    if not reasons:
+        reasons.append("tvs-none-configured")
+    return TvsAnswer(None, tuple(reasons))
+
+
+def _add(reasons: list[str], reason: str) -> None:
+    if reason not in reasons:
+        reasons.append(reason)

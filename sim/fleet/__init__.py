@@ -1,0 +1,13 @@
+"""The simulation: a phone fleet booting against the trust engine in SimPy time.
+
+Owns the phones and populations at run time (``phones``), the boot sequence (``model``), TFTP
+and TVS capacity (``services``), the scenario's timeline of operations and faults
+(``timeline``), technicians (``technicians``), the DataCollector (``collector``),
+``simulate(scenario) -> RunResult`` (``run``) and the deterministic summary (``summary``).
+
+May import: ``sim.scenario``, ``sim.cluster``, ``sim.trust``, ``sim.errors``. Writes no files.
+"""
+
+from sim.fleet.run import RunResult, simulate
+
+__all__ = ["RunResult", "simulate"]

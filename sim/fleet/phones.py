@@ -1,0 +1,75 @@
+"""The phone fleet: populations and their phones (the agents), with their initial trust state.
+
+A ``Phone`` is small (``__slots__``) so tens of thousands fit in a few MB; its trust lives in a
+``sim.cluster.phone.PhoneTrust`` whose installed files are shared objects (every phone that took the
+same ITL points at the same parsed ``TrustList``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.cluster.cluster import Cluster
+from sim.cluster.phone import PhoneTrust
+from sim.cluster.served import ConfigProfile
+from sim.cluster.variants import ItlVariants
+from sim.fleet.collector import OFFLINE
+from sim.trust.trustlist import TrustList
+
+MAC_BASE = 0x0011_2200_0000
+
+
+@dataclass
+class Group:
+    """A population at run time: where its phones fetch files and how they are configured."""
+
+    index: int
+    name: str
+    tftp: tuple[str, ...]
+    cm_group: tuple[str, ...]
+    profile: ConfigProfile  # CM group and the settings/web access flags its config carries
+    itl_support: bool
+    partitioned: bool = False
+
+
+class Phone:
+    """One phone: its trust, its state, and what the run needs to know about its history."""
+
+    __slots__ = ("index", "group", "trust", "state", "epoch", "online", "reported",
+                 "was_locked", "locked", "fixed_by_hand", "queued")
+
+    def __init__(self, index: int, group: Group, trust: PhoneTrust, online: bool):
+        self.index = index
+        self.group = group
+        self.trust = trust
+        self.state = OFFLINE
+        self.epoch = 0
+        self.online = online
+        self.reported = False
+        self.was_locked = False
+        self.locked = False  # locked at its last boot: its next good boot is a recovery
+        self.fixed_by_hand = False
+        self.queued = False
+
+
+def phone_name(index: int) -> str:
+    """``SEP<MAC>``, the device name CUCM uses (MACs are consecutive from ``MAC_BASE``)."""
+    return f"SEP{MAC_BASE + index:012X}"
+
+
+def initial_trust(kind: str, itl_support: bool, variants: ItlVariants,
+                  ctl: TrustList | None) -> PhoneTrust:
+    """A phone's installed files at t = 0 (``initial_itl``: current / none / pre10 / empty)."""
+    itl = {"current": variants.current, "none": None, "pre10": variants.pre10,
+           "empty": variants.empty}[kind]
+    return PhoneTrust(itl=itl, ctl=ctl, itl_support=itl_support)
+
+
+def tftp_order(cluster: Cluster, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The phone's TFTP servers (option 150 order); default: every TFTP node of the cluster."""
+    return names or tuple(node.name for node in cluster.nodes_with("TFTP"))
+
+
+def cm_group_order(cluster: Cluster, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The phone's CM group (priority order); default: every CallManager node."""
+    return names or tuple(node.name for node in cluster.nodes_with("CallManager"))

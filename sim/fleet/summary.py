@@ -1,0 +1,52 @@
+"""The run summary: the documented numbers a UC engineer reads first (README, "summary.json").
+
+Only deterministic quantities go here, so the same scenario and seed give a byte-identical
+file; the wall time is reported beside it (``run.json``) and in the text summary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sim.fleet.collector import LOCKED, STATES, TRUSTED, UNSECURED
+from sim.fleet.model import FleetModel
+
+SETTLED = (TRUSTED, UNSECURED)
+
+
+def summarise(model: FleetModel, scenario: Any, simulated_events: int,
+              itl_file_status: Counter[str]) -> dict[str, Any]:
+    """The summary of a finished run; ``itl_file_status`` counts the DeviceTLInfo report's
+    statuses (computed once, for the report)."""
+    collector = model.collector
+    phones = model.phones
+    ever_locked = [p for p in phones if p.was_locked]
+    recovered = [p for p in ever_locked if p.state in SETTLED]
+    operations = Counter(entry.get("status", "done") for _, entry in collector.operation_log)
+    return {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "duration_s": scenario.duration,
+        "phones_total": len(phones),
+        "locked_peak": collector.locked_peak,
+        "locked_final": collector.counts[LOCKED],
+        "ever_locked": len(ever_locked),
+        "recovered_bulk": sum(not p.fixed_by_hand for p in recovered),
+        "recovered_manual": sum(p.fixed_by_hand for p in recovered),
+        "not_recovered": len(ever_locked) - len(recovered),
+        "time_to_99pct_trusted_s": collector.time_to_share(len(phones), 0.99),
+        "manual_visits": collector.manual_visits,
+        "remote_fixes": collector.remote_fixes,
+        "phone_boots": collector.boots,
+        "simulated_events": simulated_events,
+        "rsa_verifications": model.verifier.rsa_checks,
+        "tftp_peak_in_use": max(s.peak_in_use for s in model.tftp.values()),
+        "tftp_peak_queue": max(s.peak_queue for s in model.tftp.values()),
+        "tvs_peak_in_use": max(s.peak_in_use for s in model.tvs.values()),
+        "tvs_peak_queue": max(s.peak_queue for s in model.tvs.values()),
+        "final_states": {state: collector.counts[state] for state in STATES},
+        "lock_reasons": dict(sorted(collector.reasons.items())),
+        "itl_file_status": dict(sorted(itl_file_status.items())),
+        "operations": {"done": operations["done"], "refused": operations["refused"]},
+    }

@@ -1,0 +1,335 @@
+"""Scenario files, the input of ``itlsim run``: schema, validation, overrides and identity.
+
+A scenario is a TOML file with the sections ``[simulation]``, ``[cluster]`` (the schema of
+``sim.scenario.clusterfile``), ``[tftp]``, ``[tvs]``, ``[phone_boot]``, ``[[phones]]``
+(populations), ``[[events]]`` (``sim.scenario.events.ACTIONS``), ``[[sftp]]`` and ``[recovery]``.
+Every key, its type and its default is declared once in ``SCENARIO_SCHEMA`` (help strings give
+defaults and the trust-model rules behind them); times are durations (``sim.scenario.durations``)
+and random times are distributions (``sim.scenario.distributions``). An invalid file raises
+``ConfigError`` naming file, line and key; it never yields a ``Scenario``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.cluster.spec import ClusterSpec
+from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
+from sim.scenario.distributions import Distribution, distribution
+from sim.scenario.durations import duration, human_duration, positive
+from sim.scenario.events import Event, EventContext, SftpServer, build_events, parse_event
+from sim.scenario.overrides import apply_overrides, set_key
+from sim.scenario.populations import POPULATION, Population, population_from
+from sim.scenario.schema import ArrayOf, Table, Value, at_least, suggest, validate
+from sim.scenario.tomlsource import KeyPath, TomlSource
+
+RECOVERY_METHODS = ("remote", "menu", "factory")
+
+
+def _hours(hours: list) -> str | None:
+    ok = (len(hours) == 2 and all(isinstance(h, int) and not isinstance(h, bool) for h in hours)
+          and 0 <= hours[0] < hours[1] <= 24)
+    if ok:
+        return None
+    return (f"expected [start_hour, end_hour] with 0 <= start < end <= 24, e.g. [8, 17]; "
+            f"got {hours!r}")
+
+
+def _methods(methods: list) -> str | None:
+    bad = [m for m in methods if m not in RECOVERY_METHODS]
+    if bad:
+        return (f"unknown method {bad[0]!r}{suggest(str(bad[0]), list(RECOVERY_METHODS))} "
+                f"(valid: {', '.join(RECOVERY_METHODS)})")
+    if not methods or len(set(methods)) != len(methods):
+        return "expected a non-empty list without repeats"
+    return None
+
+
+def _uniform(low: str, high: str) -> dict[str, str]:
+    return {"dist": "uniform", "low": low, "high": high}
+
+
+SIMULATION = Table({
+    "name": Value(str, None, help="run name (default: the file's stem)"),
+    "description": Value(str, "", help="free text (default empty)"),
+    "duration": duration(help="simulated time (required), e.g. '2h', '3d'", check=positive),
+    "seed": Value(int, 1, check=at_least(0), help="random seed of the run (default 1)"),
+    "resolution": duration("1min", check=positive, help="time-series step (default 1min)"),
+})
+TFTP = Table({
+    "max_serving_count": Value(
+        int, 500, check=at_least(1),
+        help="concurrent transfers per TFTP node (default 500: co-resident with CallManager; "
+             "1500-3500 on dedicated TFTP nodes, trust-model 9)"),
+    "ctl_transfer": distribution(_uniform("0.2s", "0.4s"), help="CTL download in mixed mode "
+                                 "(default uniform 0.2-0.4 s)"),
+    "itl_transfer": distribution(_uniform("0.3s", "0.7s"), help="ITL download (default uniform "
+                                 "0.3-0.7 s: ITL ~0.7 s after the CTL request, trust-model 4)"),
+    "config_transfer": distribution(
+        _uniform("2.5s", "3.7s"), help="signed config download and check (default uniform "
+                                       "2.5-3.7 s: config at ~3.8 s, trust-model 4)"),
+    "file_not_found": distribution("0.2s", help="CTL request answered 'file not found' in a "
+                                   "non-mixed cluster (default 0.2s, trust-model 4)"),
+    "restart": distribution("30s", help="TFTP service restart; the ITL is rebuilt then "
+                            "(default 30s, T4)"),
+    "serving_count": Table({}, required=False, extra=Value(int, check=at_least(1)),
+                           help="per-node Maximum Serving Count overriding max_serving_count, "
+                                "e.g. { cucm-tftp1 = 1500 } for a dedicated TFTP node"),
+}, required=False)
+TVS = Table({
+    "capacity": Value(int, 100, check=at_least(1),
+                      help="concurrent TLS sessions per TVS node (default 100, an inference)"),
+    "latency": distribution(_uniform("0.5s", "1.7s"), help="one verification (default uniform "
+                            "0.5-1.7 s, trust-model 9)"),
+    "cache_hours": Value(float, 24.0, check=lambda h: None if h > 0 else "must be > 0",
+                         help="how long a phone caches a verified certificate (default 24, P5)"),
+}, required=False)
+PHONE_BOOT = Table({
+    "hardware": distribution(
+        _uniform("30s", "90s"), help="power-on to DHCP done (default uniform 30-90 s); no Cisco "
+        "figure exists: a parameter, not a constant (trust-model 4)"),
+    "register": distribution(_uniform("3.5s", "4.5s"), help="config to REGISTER (default "
+                             "uniform 3.5-4.5 s: REGISTER at ~7.9 s, trust-model 4)"),
+    "retry": distribution("30s", help="wait before retrying an unreachable TFTP server "
+                          "(default 30s)"),
+}, required=False)
+SFTP = Table({
+    "host": Value(str, help="host name, referred to by events (required)"),
+    "user": Value(str, help="required"),
+    "password": Value(str, help="required"),
+    "reachable": Value(bool, True, help="reachable at t=0 (default true)"),
+    "has_p12_backup": Value(bool, False, help="an ITLRecovery.p12 saved earlier with the current "
+                            "security password is at path (default false, A7, A10)"),
+    "path": Value(str, "/ITLRecovery.p12", help="default /ITLRecovery.p12"),
+})
+RECOVERY = Table({
+    "technicians": Value(int, 0, check=at_least(0), help="people recovering locked phones "
+                         "(default 0: no manual recovery)"),
+    "start": duration(None, help="when recovery starts (default: never, unless a "
+                      "start_recovery event)"),
+    "visit": distribution(_uniform("10min", "20min"), help="walk to a phone and fix it "
+                          "(default uniform 10-20 min, section 7)"),
+    "remote": distribution("20s", help="reset through the web interface (default 20s)"),
+    "working_hours": Value(list, None, check=_hours, help="[start_hour, end_hour] "
+                           "technicians work, e.g. [8, 17] (default: around the clock)"),
+    "working_days": Value(int, 7, choices=(5, 6, 7), help="days a week technicians work "
+                          "(default 7; 5 = Monday to Friday: t = 0 is Monday 00:00, I18)"),
+    "methods": Value(list, list(RECOVERY_METHODS), check=_methods, help=(
+        "in preference order (default remote, menu, factory): remote needs web_access, menu "
+        "needs settings_access, factory always works (section 7)")),
+    "factory_reprovision": distribution("10min", help="extra time of a factory reset "
+                                        "(default 10min)"),
+}, required=False)
+SCENARIO_SCHEMA = Table({
+    "simulation": SIMULATION,
+    "cluster": CLUSTER_SCHEMA,
+    "tftp": TFTP,
+    "tvs": TVS,
+    "phone_boot": PHONE_BOOT,
+    "phones": ArrayOf(POPULATION, min_items=1),
+    "events": ArrayOf(Table({}, extra=Value(object),
+                            help="arguments: sim.scenario.events.ACTIONS")),
+    "sftp": ArrayOf(SFTP),
+    "recovery": RECOVERY,
+})
+
+
+@dataclass(frozen=True)
+class TftpSpec:
+    max_serving_count: int
+    ctl_transfer: Distribution
+    itl_transfer: Distribution
+    config_transfer: Distribution
+    file_not_found: Distribution
+    restart: Distribution
+    serving_count: Mapping[str, int]
+
+    def serving_count_of(self, node: str) -> int:
+        """The node's Maximum Serving Count (trust-model 9)."""
+        return self.serving_count.get(node, self.max_serving_count)
+
+
+@dataclass(frozen=True)
+class TvsSpec:
+    capacity: int
+    latency: Distribution
+    cache_hours: float
+
+
+@dataclass(frozen=True)
+class PhoneBootSpec:
+    hardware: Distribution
+    register: Distribution
+    retry: Distribution
+
+
+@dataclass(frozen=True)
+class RecoverySpec:
+    technicians: int
+    start: float | None
+    visit: Distribution
+    remote: Distribution
+    working_hours: tuple[int, int] | None
+    working_days: int
+    methods: tuple[str, ...]
+    factory_reprovision: Distribution
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario; ``events`` are sorted by time, file order breaking ties."""
+
+    name: str
+    path: str
+    description: str
+    duration: float
+    seed: int
+    resolution: float
+    cluster: ClusterSpec
+    tftp: TftpSpec
+    tvs: TvsSpec
+    phone_boot: PhoneBootSpec
+    populations: tuple[Population, ...]
+    events: tuple[Event, ...]
+    sftp: tuple[SftpServer, ...]
+    recovery: RecoverySpec
+
+    @property
+    def phone_count(self) -> int:
+        return sum(p.count for p in self.populations)
+
+
+def load_scenario(path: str | Path, *, seed: int | None = None,
+                  overrides: Iterable[str] = ()) -> Scenario:
+    """Read, override (``dotted.key=value``; ``seed`` sets simulation.seed) and validate."""
+    source = TomlSource.load(path)
+    data, origins = apply_overrides(source.data, overrides)
+    if seed is not None:
+        set_key(data, ("simulation", "seed"), seed, f"--seed {seed}")
+        origins[("simulation", "seed")] = f"--seed {seed}"
+    return _build(TomlSource(source.path, data, source.lines, origins))
+
+
+def scenario_from_dict(data: Mapping[str, Any], *, path: str = "<dict>",
+                       overrides: Iterable[str] = ()) -> Scenario:
+    """Validate scenario data built in code (e.g. a sweep's modified copy); no line numbers."""
+    changed, origins = apply_overrides(dict(data), overrides)
+    return _build(TomlSource(path, changed, origins=origins))
+
+
+def validate_file(path: str | Path) -> str:
+    """A one-line summary of a valid scenario file; raises ``ConfigError`` otherwise."""
+    scenario = load_scenario(path)
+    cluster = scenario.cluster
+    return (f"scenario '{scenario.name}': {len(cluster.nodes)}-node "
+            f"{cluster.version[0]}.{cluster.version[1]} {cluster.security_mode} cluster, "
+            f"{_count(len(scenario.populations), 'population')} / "
+            f"{_count(scenario.phone_count, 'phone')}, {_count(len(scenario.events), 'event')} "
+            f"over {human_duration(scenario.duration)}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _build(source: TomlSource) -> Scenario:
+    """Validate ``source.data`` section by section, then the references between sections."""
+    data = validate(source, SCENARIO_SCHEMA)
+    simulation = data["simulation"]
+    cluster = cluster_from(source, data["cluster"])
+    populations = tuple(population_from(source, p, cluster, ("phones", i))
+                        for i, p in enumerate(data["phones"]))
+    _unique(source, [p.name for p in populations], ("phones",), "name")
+    sftp = tuple(SftpServer(**entry) for entry in data["sftp"])
+    _unique(source, [s.host for s in sftp], ("sftp",), "host")
+    recovery = _recovery(source, data["recovery"], simulation["duration"])
+    _known_nodes(source, data["tftp"]["serving_count"], cluster, ("tftp", "serving_count"))
+    parsed = [parse_event(source, e, ("events", i)) for i, e in enumerate(data["events"])]
+    context = EventContext.start(cluster, tuple(p.name for p in populations),
+                                 {s.host: s for s in sftp})
+    return Scenario(
+        name=simulation["name"] or Path(source.path).stem, path=source.path,
+        description=simulation["description"], duration=simulation["duration"],
+        seed=simulation["seed"], resolution=simulation["resolution"], cluster=cluster,
+        tftp=TftpSpec(**data["tftp"]), tvs=TvsSpec(**data["tvs"]),
+        phone_boot=PhoneBootSpec(**data["phone_boot"]), populations=populations,
+        events=build_events(source, parsed, context, simulation["duration"]),
+        sftp=sftp, recovery=recovery)
+
+
+def _known_nodes(source: TomlSource, table: Mapping[str, Any], cluster: ClusterSpec,
+                 at: KeyPath) -> None:
+    names = [node.name for node in cluster.nodes]
+    for name in table:
+        if name not in names:
+            raise source.error(at + (name,), f"no node {name!r}{suggest(name, names)} "
+                                             f"(nodes: {', '.join(names)})")
+
+
+def _unique(source: TomlSource, names: list[str], at: KeyPath, key: str) -> None:
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise source.error(at + (i, key), f"{key} {name!r} appears twice")
+
+
+def _recovery(source: TomlSource, data: dict[str, Any], end: float) -> RecoverySpec:
+    at = ("recovery",)
+    if data["start"] is not None and data["start"] > end:
+        raise source.error(at + ("start",), f"start {human_duration(data['start'])} is after "
+                                            f"the end of the simulation ({human_duration(end)})")
+    hours = data["working_hours"]
+    return RecoverySpec(**{**data, "methods": tuple(data["methods"]),
+                           "working_hours": tuple(hours) if hours else None})
+
+
+def resolved_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario in file layout with every default filled, as plain JSON-able data.
+
+    Times are seconds, distributions inline tables, events in file order; ``None`` values
+    ("never", "not used") are left out and ``path`` is not part of it (it is not identity).
+    """
+    cluster = _plain(scenario.cluster)
+    cluster["version"] = "{}.{}".format(*scenario.cluster.version)
+    return {
+        "simulation": {"name": scenario.name, "description": scenario.description,
+                       "duration": scenario.duration, "seed": scenario.seed,
+                       "resolution": scenario.resolution},
+        "cluster": cluster,
+        "tftp": _plain(scenario.tftp), "tvs": _plain(scenario.tvs),
+        "phone_boot": _plain(scenario.phone_boot),
+        "phones": _plain(scenario.populations),
+        "events": [_plain({"at": e.at, "action": e.action, **e.args, "note": e.note})
+                   for e in sorted(scenario.events, key=lambda e: e.index)],
+        "sftp": _plain(scenario.sftp),
+        "recovery": _plain(scenario.recovery),
+    }
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the canonical JSON of ``resolved_dict``: equal for equal scenarios."""
+    text = json.dumps(resolved_dict(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, mappings, sets and tuples as dicts and lists; ``None`` entries dropped."""
+    if isinstance(value, Distribution):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,103 @@
+"""What a worker does: a small picklable ``Task`` (one or more runs) in, ``Outcome``s out.
+
+Workers (local processes or Dask workers) receive only each run's raw point scenario data and
+replication seed, build the scenario with ``scenario_from_dict`` and run ``simulate``. They return
+the summary and a compact time series (two numpy arrays), never the event log, so what crosses
+process boundaries stays a few kilobytes per run. A run that raises is an ``Outcome`` with
+status ``failed`` and the error text: one bad point never stops a sweep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.fleet.run import simulate
+from sim.scenario.scenario import Scenario, scenario_from_dict, scenario_hash
+from sim.sweep.provenance import Provenance, current
+
+OK, FAILED = "ok", "failed"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run: its point's raw scenario data (seed not yet set) and its replication's seed.
+
+    Runs of one point share one ``data`` object, which pickle sends once per task.
+    """
+
+    point_key: str
+    replication: int
+    seed: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker executes in one go: one or more runs (a chunk, see ``sim.sweep.runner``)."""
+
+    scenario_path: str
+    runs: tuple[Run, ...]
+
+
+@dataclass
+class Outcome:
+    """What a run produced, ready for the store; ``times``/``counts`` are empty on failure."""
+
+    point_key: str
+    replication: int
+    seed: int
+    status: str
+    provenance: Provenance
+    wall_time: float
+    scenario_hash: str = ""
+    error: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    states: tuple[str, ...] = ()
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
+    markers: list[tuple[float, str]] = field(default_factory=list)
+
+
+def seeded(scenario: Scenario, seed: int) -> Scenario:
+    """The scenario of one replication: the point's scenario with the replication's seed."""
+    return dataclasses.replace(scenario, seed=seed)
+
+
+def execute(task: Task) -> list[Outcome]:
+    """Simulate every run of ``task``; never raises for a failing run."""
+    return [execute_run(run, task.scenario_path) for run in task.runs]
+
+
+def execute_run(run: Run, scenario_path: str) -> Outcome:
+    """Build and simulate one run's scenario; a failure becomes a ``failed`` outcome."""
+    started = time.perf_counter()
+    base = dict(point_key=run.point_key, replication=run.replication, seed=run.seed,
+                provenance=current())
+    try:
+        scenario = seeded(scenario_from_dict(run.data, path=scenario_path), run.seed)
+        result = simulate(scenario)
+    except Exception as exc:  # recorded with its error text; the sweep goes on
+        return Outcome(**base, status=FAILED, error=describe_error(exc),
+                       wall_time=time.perf_counter() - started)
+    times = np.array([t for t, _ in result.series], dtype=np.float64)
+    counts = np.array([c for _, c in result.series], dtype=np.int32).reshape(
+        len(result.series), len(result.states))
+    return Outcome(**base, status=OK, wall_time=time.perf_counter() - started,
+                   scenario_hash=scenario_hash(scenario), summary=result.summary,
+                   states=tuple(result.states), times=times, counts=counts,
+                   markers=list(result.markers))
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: message (at file.py:123)``: one line that locates the failure."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames \
+        else ""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}{where}"

@@ -1,0 +1,208 @@
+"""CUCM-like self-signed certificates for the roles of a node: CallManager, TVS, CAPF, ITLRecovery.
+
+Real X.509 (pyca/cryptography), real RSA keys from the deterministic ``KeySource``. Subjects are
+``CN=<host>.<domain>;OU=..;O=..;L=..;ST=..;C=..`` as CUCM writes them; CAPF is
+``CN=CAPF-<8 hex>`` and ITLRecovery ``CN=ITLRECOVERY_<publisher host>.<domain>`` (trust-model
+section 1, seed ``show itl``). Serials are 16 bytes. Validity is 5 years, ITLRecovery 5-20
+years (K1, K8).
+
+Extension sets are chosen so that a 1024-bit certificate with the seed's names has exactly the
+length the seed's ``show itl`` prints (CallManager 684 bytes, ITLRecovery 692): an inference
+about CUCM's templates [I], checked in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+from sim.trust.keys import KeySource
+
+IPSEC_END_SYSTEM = ObjectIdentifier("1.3.6.1.5.5.7.3.5")
+_SHORT_NAMES = {
+    NameOID.COMMON_NAME: "CN",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.LOCALITY_NAME: "L",
+    NameOID.STATE_OR_PROVINCE_NAME: "ST",
+    NameOID.COUNTRY_NAME: "C",
+}
+
+
+class Role(StrEnum):
+    """The certificate roles of a CUCM node that matter for phone trust."""
+
+    CALLMANAGER = "CallManager"
+    TVS = "TVS"
+    CAPF = "CAPF"
+    ITLRECOVERY = "ITLRecovery"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The OU/O/L/ST/C fields every certificate of a cluster carries."""
+
+    ou: str
+    o: str
+    l: str  # noqa: E741 - the X.509 attribute is called L
+    st: str
+    c: str
+
+    def name(self, common_name: str) -> x509.Name:
+        """The subject ``CN=<common_name>`` plus this organisation, in CUCM's RDN order."""
+        return x509.Name([
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, self.ou),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.o),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, self.l),
+            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, self.st),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, self.c),
+        ])
+
+
+def cisco_name(name: x509.Name) -> str:
+    """A name as CUCM writes it in ITL/CTL files: ``CN=..;OU=..;O=..;L=..;ST=..;C=..`` (O1).
+
+    CUCM writes the parts in this fixed order whatever their order inside the certificate (the
+    real CTL in shared/testdata stores C, O, OU, CN, ST, L and names them CN first); other
+    attributes follow in certificate order.
+    """
+    order = list(_SHORT_NAMES)
+    attributes = sorted(name, key=lambda a: order.index(a.oid) if a.oid in order else len(order))
+    return ";".join(
+        f"{_SHORT_NAMES.get(attr.oid, attr.oid.dotted_string)}={attr.value}"
+        for attr in attributes
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Certificate:
+    """A role's certificate with its private key and the byte views ITL records need."""
+
+    role: Role
+    cert: x509.Certificate
+    key: rsa.RSAPrivateKey = field(repr=False)
+
+    @cached_property
+    def der(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.DER)
+
+    @cached_property
+    def sha1(self) -> bytes:
+        """SHA-1 of the DER certificate: the CERTHASH of TVS/CAPF records (T2)."""
+        return hashlib.sha1(self.der).digest()
+
+    @cached_property
+    def subject_name(self) -> str:
+        return cisco_name(self.cert.subject)
+
+    @cached_property
+    def issuer_name(self) -> str:
+        return cisco_name(self.cert.issuer)
+
+    @cached_property
+    def serial(self) -> bytes:
+        """The serial as raw big-endian bytes, as the ITL SERIALNUMBER element holds it."""
+        number = self.cert.serial_number
+        return number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+    @cached_property
+    def public_key_der(self) -> bytes:
+        """DER PKCS#1 RSAPublicKey: the ITL PUBLICKEY element (140 bytes at 1024 bits)."""
+        return self.key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+        )
+
+    @property
+    def key_bits(self) -> int:
+        return self.key.key_size
+
+    @property
+    def common_name(self) -> str:
+        return str(self.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+
+    @property
+    def identity(self) -> tuple[bytes, str]:
+        """(serial, issuer name): how phones and TVS match a signer to a record (P2, P5)."""
+        return self.serial, self.issuer_name
+
+
+def _extensions(role: Role, public_key: rsa.RSAPublicKey) -> list[tuple[x509.ExtensionType, bool]]:
+    """CUCM-like extension set per role (sized to the seed's certificate lengths [I])."""
+    ski = x509.SubjectKeyIdentifier.from_public_key(public_key)
+    if role is Role.ITLRECOVERY:
+        return [
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
+            (ski, False),
+            (x509.BasicConstraints(ca=True, path_length=None), True),
+        ]
+    usage = x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=True,
+        data_encipherment=True, key_agreement=False, key_cert_sign=True, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )
+    purposes = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH, IPSEC_END_SYSTEM]
+    return [(usage, False), (x509.ExtendedKeyUsage(purposes), False), (ski, False)]
+
+
+def _years_later(when: dt.datetime, years: int) -> dt.datetime:
+    """The same date ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return when.replace(year=when.year + years)
+    except ValueError:
+        return when.replace(year=when.year + years, day=28)
+
+
+def make_certificate(role: Role, common_name: str, organisation: Organisation,
+                     key: rsa.RSAPrivateKey, *, serial: bytes, not_before: dt.datetime,
+                     years: int = 5) -> Certificate:
+    """A self-signed certificate for ``role`` (deterministic for the same arguments)."""
+    name = organisation.name(common_name)
+    not_before = not_before.astimezone(dt.UTC).replace(microsecond=0)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(serial, "big"))
+        .not_valid_before(not_before)
+        .not_valid_after(_years_later(not_before, years))
+    )
+    for extension, critical in _extensions(role, key.public_key()):
+        builder = builder.add_extension(extension, critical)
+    return Certificate(role, builder.sign(key, hashes.SHA256()), key)
+
+
+class CertificateFactory:
+    """Issues certificates for one cluster: keys from a ``KeySource``, serials from a seeded RNG.
+
+    Everything derives from ``seed``, so the same cluster description and seed produce the same
+    certificates, byte for byte, in the same order of issue.
+    """
+
+    def __init__(self, seed: int, organisation: Organisation):
+        self.organisation = organisation
+        self.keys = KeySource(seed)
+        self._rng = random.Random(f"itlsim-serials:{seed}")
+
+    def serial(self) -> bytes:
+        """16 random bytes with the top bit clear, so DER keeps exactly 16 bytes (as CUCM's)."""
+        return bytes([self._rng.randrange(1, 0x80)]) + self._rng.randbytes(15)
+
+    def capf_name(self) -> str:
+        """``CAPF-<8 hex>``, the CAPF certificate's common name."""
+        return f"CAPF-{self._rng.getrandbits(32):08x}"
+
+    def issue(self, role: Role, common_name: str, bits: int, not_before: dt.datetime,
+              years: int = 5) -> Certificate:
+        return make_certificate(role, common_name, self.organisation, self.keys.next_key(bits),
+                                serial=self.serial(), not_before=not_before, years=years)
