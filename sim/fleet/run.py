@@ -31,6 +31,7 @@ from sim.fleet.phones import Group, Phone, cm_group_order, initial_trust, phone_
 from sim.fleet.summary import summarise
 from sim.fleet.technicians import Technicians
 from sim.fleet.timeline import Timeline, rtmt_alerts
+from sim.scenario.scenario import Scenario
 
 STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "retry", "tvs",
            "tftp_restart", "availability", "remote", "visit", "reprovision")
@@ -40,7 +41,7 @@ STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "re
 class RunResult:
     """What a run produced; ``sim.output.runfolder`` writes it to disk."""
 
-    scenario: Any
+    scenario: Scenario
     summary: dict[str, Any]
     series: list[tuple[float, tuple[int, ...]]]
     collector: Collector
@@ -59,7 +60,7 @@ class RunResult:
         return self.collector.event_lines(self.phone_names, self.populations)
 
 
-def simulate(scenario: Any, *, progress: Callable[[float], None] | None = None) -> RunResult:
+def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = None) -> RunResult:
     """Run ``scenario`` to its duration and collect the results."""
     started = time.perf_counter()
     env = simpy.Environment()
@@ -111,7 +112,7 @@ def _run_without_gc(env: simpy.Environment, until: float) -> None:
             gc.enable()
 
 
-def _samplers(scenario: Any, streams: dict[str, np.random.Generator]) -> dict[str, Sampler]:
+def _samplers(scenario: Scenario, streams: dict[str, np.random.Generator]) -> dict[str, Sampler]:
     boot, files, recovery = scenario.phone_boot, scenario.tftp, scenario.recovery
     dists = {"hardware": boot.hardware, "register": boot.register, "retry": boot.retry,
              "ctl": files.ctl_transfer, "file_not_found": files.file_not_found,
@@ -122,7 +123,7 @@ def _samplers(scenario: Any, streams: dict[str, np.random.Generator]) -> dict[st
     return {name: Sampler(dist, streams[name]) for name, dist in dists.items()}
 
 
-def _add_sftp(cluster: Cluster, scenario: Any) -> None:
+def _add_sftp(cluster: Cluster, scenario: Scenario) -> None:
     for server in scenario.sftp:
         cluster.sftp[server.host] = SftpServer(server.host, server.user, server.password,
                                                server.reachable)
@@ -132,7 +133,7 @@ def _add_sftp(cluster: Cluster, scenario: Any) -> None:
             cluster.itl_recovery_backed_up = True
 
 
-def _fleet(cluster: Cluster, scenario: Any) -> tuple[list[Group], list[Phone]]:
+def _fleet(cluster: Cluster, scenario: Scenario) -> tuple[list[Group], list[Phone]]:
     """Groups and phones with their installed files at t = 0."""
     groups: list[Group] = []
     phones: list[Phone] = []
@@ -151,7 +152,7 @@ def _fleet(cluster: Cluster, scenario: Any) -> tuple[list[Group], list[Phone]]:
     return groups, phones
 
 
-def _place(model: FleetModel, scenario: Any, rng: np.random.Generator) -> None:
+def _place(model: FleetModel, scenario: Scenario, rng: np.random.Generator) -> None:
     """Initial states: registered phones settled, the offline share switched off (and the
     times they come back scheduled)."""
     phones = model.phones
@@ -179,7 +180,7 @@ def _offline(model: FleetModel, phone: Phone, off_at: float, back_at: float | No
         model.power(phone, True, "powered-on")
 
 
-def _technicians(model: FleetModel, scenario: Any) -> Technicians:
+def _technicians(model: FleetModel, scenario: Scenario) -> Technicians:
     recovery = scenario.recovery
     return Technicians(model, count=recovery.technicians, methods=tuple(recovery.methods),
                        working_hours=recovery.working_hours,

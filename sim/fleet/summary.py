@@ -11,11 +11,12 @@ from typing import Any
 
 from sim.fleet.collector import LOCKED, STATES, TRUSTED, UNSECURED
 from sim.fleet.model import FleetModel
+from sim.scenario.scenario import Scenario
 
 SETTLED = (TRUSTED, UNSECURED)
 
 
-def summarise(model: FleetModel, scenario: Any, simulated_events: int,
+def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
               itl_file_status: Counter[str]) -> dict[str, Any]:
     """The summary of a finished run; ``itl_file_status`` counts the DeviceTLInfo report's
     statuses (computed once, for the report)."""
