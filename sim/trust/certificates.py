@@ -79,9 +79,18 @@ def cisco_name(name: x509.Name) -> str:
     order = list(_SHORT_NAMES)
     attributes = sorted(name, key=lambda a: order.index(a.oid) if a.oid in order else len(order))
     return ";".join(
-        f"{_SHORT_NAMES.get(attr.oid, attr.oid.dotted_string)}={attr.value}"
+        f"{_SHORT_NAMES.get(attr.oid, attr.oid.dotted_string)}={_attribute_text(attr.value)}"
         for attr in attributes
     )
+
+
+def _attribute_text(value: str | bytes) -> str:
+    """An attribute value as ``cisco_name`` writes it.
+
+    Only bit-string attributes (X500UniqueIdentifier) hold bytes; they come out as Python's
+    ``repr`` (``b'..'``), exactly as the plain f-string always wrote them.
+    """
+    return value if isinstance(value, str) else repr(value)
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,7 +29,7 @@ from sim.trust.trustlist import (
     signer_record,
 )
 
-_HEADER_LABELS = {
+_HEADER_LABELS: dict[int, str] = {
     H.DIGESTALGORITHM: "DIGESTALGORTITHM", H.SIGNATUREALGORITHM: "SIGNATUREALGORTITHM",
 }
 _DIGEST_NAMES = {1: "SHA-1", 2: "SHA-256", 3: "SHA-512"}
@@ -58,13 +58,14 @@ def last_modified(timestamp: int) -> str:
 
 def _header_rows(tl: TrustList) -> Iterator[str]:
     """Rows for every header tag as found, VERSION/HEADERLENGTH/PADDING excepted."""
-    names = {H.SIGNERNAME: tl.signer_name, H.CANAME: tl.ca_name}
-    container_sizes = {
+    # Keyed by int: ``tl.header_order`` holds the tags as plain ints, as read from the file.
+    names: dict[int, str] = {H.SIGNERNAME: tl.signer_name, H.CANAME: tl.ca_name}
+    container_sizes: dict[int, int] = {
         H.SIGNERID: 3 * 3 + len(encode_name(tl.signer_name)) + len(encode_name(tl.ca_name))
         + len(tl.signer_serial),
         H.SIGNATUREINFO: 15, H.SIGNATUREALGOINFO: 8,
     }
-    fixed = {H.DIGESTALGORITHM: 1, H.SIGNATUREALGORITHM: 1, H.SIGNATUREMODULUS: 1,
+    fixed: dict[int, int] = {H.DIGESTALGORITHM: 1, H.SIGNATUREALGORITHM: 1, H.SIGNATUREMODULUS: 1,
              H.TIMESTAMP: 4, H.SIGNERVERSION: 2, H.FILENAME: len(encode_name(tl.filename))}
     for tag in tl.header_order:
         if tag in (H.VERSION, H.HEADERLENGTH):

@@ -315,7 +315,7 @@ def read_header(data: bytes, *, path: str = "<bytes>") -> Layout:
                            f"between {reader.pos + 1} and the file size {len(data)}",
                            length_el.offset)
     reader.limits.append((header_length, "the end of the header"))
-    expected = _HEADER_BODY
+    expected: tuple[HeaderTag, ...] = _HEADER_BODY
     if data[reader.pos] == HeaderTag.SIGNERVERSION:
         expected = (HeaderTag.SIGNERVERSION, *_HEADER_BODY)
     group.read(expected, owner="the header", ordered=True, trailing_padding=True)
