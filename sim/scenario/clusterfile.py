@@ -46,18 +46,26 @@ def _check_services(services: list) -> str | None:
     return None
 
 
+def check_node_ip(text: str) -> str | None:
+    """The ``ip`` check: empty (no address given) or an IPv4 address."""
+    return text and _check_ip(text)
+
+
 _KEY_BITS = Value(int, 2048, choices=SUPPORTED_BITS)
+# the node ip and cluster version fields, named so that events can derive theirs from them
+NODE_IP = Value(str, "", check=check_node_ip)
+CLUSTER_VERSION = Value(str, check=_check_version)
 NODE_SCHEMA = Table({
     "name": Value(str, help="host name (without domain)"),
     "role": Value(str, "subscriber", choices=("publisher", "subscriber")),
-    "ip": Value(str, "", check=lambda s: s and _check_ip(s)),
+    "ip": NODE_IP,
     "services": Value(list, ["CallManager", "TFTP", "TVS"], check=_check_services),
     "capf_name": Value(str, "", help="pin the CAPF common name, e.g. CAPF-75638ad9"),
     "key_bits": Table({role.value: _KEY_BITS for role in Role}, required=False),
 })
 CLUSTER_SCHEMA = Table({
     "name": Value(str, "cluster"),
-    "version": Value(str, check=_check_version),
+    "version": CLUSTER_VERSION,
     "domain": Value(str),
     "security_mode": Value(str, "non-secure", choices=("non-secure", "mixed")),
     "issued": Value((dt.datetime, str), DEFAULT_ISSUED,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import Field, dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -34,6 +34,8 @@ class Distribution(ABC):
 
     kind: ClassVar[str]
     params: ClassVar[dict[str, Value]]
+    # declared (never set here) so the type checker knows every instance is a dataclass
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     def sample(self, rng: np.random.Generator) -> float:
         """One draw."""

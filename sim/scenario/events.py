@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from sim.cluster.spec import ClusterSpec
 from sim.cluster.versions import parse_version
-from sim.scenario.clusterfile import CLUSTER_SCHEMA, NODE_SCHEMA
+from sim.scenario.clusterfile import CLUSTER_VERSION, NODE_IP, check_node_ip
 from sim.scenario.durations import duration, human_duration
 from sim.scenario.schema import REQUIRED, Table, Value, at_least, suggest, validate
 from sim.scenario.tomlsource import KeyPath, TomlSource
@@ -155,10 +155,10 @@ _OPTIONAL_SFTP = {
     "sftp_password": Value(str, None, help="default: the [[sftp]] entry's password; a wrong "
                                            "one fails cleanly and changes nothing (A5)"),
 }
-_IP = NODE_SCHEMA.fields["ip"]
-_NEW_IP = dataclasses.replace(_IP, default=REQUIRED, help="the node's new IPv4 address (required)",
-                              check=lambda s: _nonempty(s) or _IP.check(s))
-_VERSION = dataclasses.replace(CLUSTER_SCHEMA.fields["version"],
+_NEW_IP = dataclasses.replace(NODE_IP, default=REQUIRED,
+                              help="the node's new IPv4 address (required)",
+                              check=lambda s: _nonempty(s) or check_node_ip(s))
+_VERSION = dataclasses.replace(CLUSTER_VERSION,
                                help="the version after the upgrade, e.g. '12.5(1)' (required)")
 _NODE_REF = {"node": Ref("node")}
 _POPULATION_REF = {"population": Ref("population", allow_all=True)}
