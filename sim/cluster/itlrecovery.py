@@ -59,8 +59,8 @@ def itl_reset(cluster: Cluster, node_name: str, now: float, *,
     node = cluster.node(node_name)
     if not node.is_publisher:
         return refuse(cluster, now, action, node.name, NOT_PUBLISHER)
-    if down(node):
-        return refuse(cluster, now, action, node.name, down(node))
+    if why_down := down(node):
+        return refuse(cluster, now, action, node.name, why_down)
     if not has_itl_recovery(cluster.version):
         return refuse(cluster, now, action, node.name,
                       "Executed command unsuccessfully: utils itl reset needs 10.0(1) or later")

@@ -66,8 +66,8 @@ def regen_cert(cluster: Cluster, node_name: str, role: Role, now: float, *,
     """
     action = f"set cert regen {role.value}"
     node = cluster.node(node_name)
-    if down(node):
-        return refuse(cluster, now, action, node.name, down(node))
+    if why_down := down(node):
+        return refuse(cluster, now, action, node.name, why_down)
     if role not in node.certs:
         return refuse(cluster, now, action, node.name,
                       f"{role.value} certificate does not exist on {node.hostname}")
@@ -109,8 +109,8 @@ def change_hostname(cluster: Cluster, node_name: str, new_name: str, now: float)
     original CN (A3, T6)."""
     node = cluster.node(node_name)
     action = f"set network hostname {new_name}"
-    if down(node):
-        return refuse(cluster, now, action, node.name, down(node))
+    if why_down := down(node):
+        return refuse(cluster, now, action, node.name, why_down)
     if any(n.hostname == new_name for n in cluster.nodes.values()):
         return refuse(cluster, now, action, node.name, f"hostname {new_name} is already in use")
     old = node.hostname
@@ -126,8 +126,8 @@ def change_ip(cluster: Cluster, node_name: str, new_ip: str, now: float) -> Outc
     CTLFile`` (``ctl_update``), as after any regeneration [I: K2 lists the CTL update as an
     administrator step]."""
     node = cluster.node(node_name)
-    if down(node):
-        return refuse(cluster, now, f"set network ip eth0 {new_ip}", node.name, down(node))
+    if why_down := down(node):
+        return refuse(cluster, now, f"set network ip eth0 {new_ip}", node.name, why_down)
     node.ip = new_ip
     _regenerate_node(cluster, node, now)
     return _changed(cluster, now, f"set network ip eth0 {new_ip}", node.name,
@@ -154,8 +154,8 @@ def start_service(cluster: Cluster, node_name: str, service: str, now: float) ->
     if service not in node.services:
         return refuse(cluster, now, action, node.name,
                       f"Cisco {service} is not activated on {node.hostname}")
-    if down(node):
-        return refuse(cluster, now, action, node.name, down(node))
+    if why_down := down(node):
+        return refuse(cluster, now, action, node.name, why_down)
     if service == "TFTP":
         start_tftp(cluster, node, now)
     else:

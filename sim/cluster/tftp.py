@@ -9,6 +9,8 @@ on the device name, so one file per distinct content is served to all of them].
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -122,7 +124,14 @@ def build_ctl(cluster: Cluster, *, timestamp: int) -> bytes:
                            filename="CTLFile.tlv", timestamp=timestamp)
 
 
-def _address(node: Node) -> dict[str, bytes | None]:
+class _CtlAddress(TypedDict):
+    """The keyword arguments of ``trustlist.record_for`` that place a node in a CTL record."""
+
+    dns_name: bytes
+    ip_address: bytes | None
+
+
+def _address(node: Node) -> _CtlAddress:
     """A CTL record's DNSNAME (the current host name, NUL-terminated, A3) and IPADDRESS."""
     ip = bytes(int(part) for part in node.ip.split(".")) if node.ip else None
     return {"dns_name": node.hostname.encode() + b"\0", "ip_address": ip}
