@@ -47,8 +47,8 @@ class Agent:
     def __init__(self, env: simpy.Environment, steps: Steps):
         self.env = env
         self.steps = steps
-        self.resume = self._resume
-        self._callbacks = [self.resume]
+        self.resume: Callable[[simpy.Event | None], None] = self._resume
+        self._callbacks: list[Callable[[simpy.Event], None]] = [self.resume]
         self._tick = simpy.Event(env)
         self._tick._ok = True
         self._tick._value = None
@@ -58,7 +58,10 @@ class Agent:
         try:
             target = next(self.steps)
         except StopIteration:
-            self.resume = self._callbacks = None  # break the cycle: freed by refcount
+            # break the cycle: freed by refcount. Like SimPy clearing a processed event's
+            # callbacks (it too silences mypy there): the agent never runs again, so the
+            # attributes keep their live types rather than an Optional every step would check
+            self.resume = self._callbacks = None  # type: ignore[assignment]
             return
         if target.__class__ is float:
             self._tick.callbacks = self._callbacks
@@ -66,7 +69,9 @@ class Agent:
         elif target.__class__ is Slots:
             target.enqueue(self.resume)
         else:
-            target.callbacks.append(self.resume)
+            # a simpy.Event: exact-class dispatch (cheaper than isinstance, and float is the
+            # common case) narrows the two branches above but cannot exclude them here
+            target.callbacks.append(self.resume)  # type: ignore[union-attr]
 
 
 class PerObject:
@@ -131,7 +136,7 @@ class FleetModel:
 
     def _tvs_context(self, group: Group) -> TvsContext:
         nodes = [self.cluster.node(name) for name in group.cm_group]
-        return TvsContext(self.cluster, nodes, lambda node, g=group: not g.partitioned,
+        return TvsContext(self.cluster, nodes, lambda node: not group.partitioned,
                           self.tvs_cache_seconds)
 
     # -- phone lifecycle -------------------------------------------------------------------
@@ -283,6 +288,7 @@ class FleetModel:
 
     def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
         if kind == "ctl":
+            assert served.ctl is not None  # boot asks for a CTL decision only when one is served
             return phone.trust.decide_ctl(served.ctl, self.verifier)
         context = self._contexts[phone.group.index]
         if kind == "itl":

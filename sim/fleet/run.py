@@ -166,8 +166,12 @@ def _place(model: FleetModel, scenario: Scenario, rng: np.random.Generator) -> N
             phone.state = model.settled_state(phone)
             model.collector.place(phone.state)
             if draw < avail.always_off_share + avail.offline_share:
-                back = None if draw < avail.always_off_share else \
-                    avail.offline_from + float(avail.returns.sample(rng))
+                back: float | None = None
+                if draw >= avail.always_off_share:
+                    # offline until it returns: offline_share > 0 here, which the scenario
+                    # accepts only together with returns (populations.population_from)
+                    assert avail.returns is not None
+                    back = avail.offline_from + float(avail.returns.sample(rng))
                 model.env.process(_offline(model, phone, avail.offline_from, back))
 
 
@@ -213,7 +217,7 @@ def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
     bulk reset would recover it (A4). Hashes are computed once per distinct file."""
     cluster = model.cluster
     sha1 = PerObject(lambda tl: hashlib.sha1(tl.raw).hexdigest() if tl is not None else "")
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for phone, name in zip(model.phones, names, strict=True):
         node = phone.group.tftp[0]
         served = cluster.served.get(node)
