@@ -275,9 +275,10 @@ def _expand(source: TomlSource, parameters: tuple[Parameter, ...], entries: list
         combos += 1
         given = {name: value for part in combo for name, value in part.items()}
         values = {name: comparable(value) for name, value in given.items()}
-        for parameter in (p for p in parameters if p.expr is not None):
-            given[parameter.name] = values[parameter.name] = comparable(_compute(
-                source, parameter.expr, values, ("parameters", parameter.name, "expr")))
+        for parameter in parameters:
+            if parameter.expr is not None:
+                given[parameter.name] = values[parameter.name] = comparable(_compute(
+                    source, parameter.expr, values, ("parameters", parameter.name, "expr")))
         raw = {p.name: given[p.name] for p in parameters}
         values = {p.name: values[p.name] for p in parameters}
         if constraint is not None and not _compute(source, constraint, values,

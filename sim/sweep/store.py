@@ -276,5 +276,7 @@ class SweepStore:
         return self.sql(query + " ORDER BY point_key, replication, time_s", keys)
 
     def _count(self, table: str) -> int:
-        return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        assert row is not None  # an aggregate without GROUP BY returns exactly one row
+        return row[0]
 

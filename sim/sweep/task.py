@@ -13,7 +13,7 @@ import dataclasses
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -64,6 +64,15 @@ class Outcome:
     markers: list[tuple[float, str]] = field(default_factory=list)
 
 
+class _RunFields(TypedDict):
+    """The ``Outcome`` fields a run has whether it succeeds or fails."""
+
+    point_key: str
+    replication: int
+    seed: int
+    provenance: Provenance
+
+
 def seeded(scenario: Scenario, seed: int) -> Scenario:
     """The scenario of one replication: the point's scenario with the replication's seed."""
     return dataclasses.replace(scenario, seed=seed)
@@ -77,8 +86,8 @@ def execute(task: Task) -> list[Outcome]:
 def execute_run(run: Run, scenario_path: str) -> Outcome:
     """Build and simulate one run's scenario; a failure becomes a ``failed`` outcome."""
     started = time.perf_counter()
-    base = dict(point_key=run.point_key, replication=run.replication, seed=run.seed,
-                provenance=current())
+    base = _RunFields(point_key=run.point_key, replication=run.replication, seed=run.seed,
+                      provenance=current())
     try:
         scenario = seeded(scenario_from_dict(run.data, path=scenario_path), run.seed)
         result = simulate(scenario)
