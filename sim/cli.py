@@ -46,6 +46,7 @@ def show_trust_list(path: str, *, as_json: bool, expected_kind: str) -> None:
     if tl.kind != expected_kind:
         click.echo(f"itlsim: note: {path} is a {tl.kind} file (FILENAME {tl.filename}); showing "
                    f"it as a {tl.kind}", err=True)
+    reason: str | None
     try:
         trustlist.check(tl)
     except SignatureError as error:

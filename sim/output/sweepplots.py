@@ -20,6 +20,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import Normalize
 
 from sim.errors import ItlsimError
 from sim.output.plots import COLOURS, LABELS, mark_events, time_axis
@@ -211,11 +212,13 @@ def heatmap_plot(view: SweepView, metric: str, x: str, y: str, stem: Path,
     image = ax.imshow(grid.to_numpy(dtype=float) / scale, origin="lower", aspect="auto",
                       cmap=plt.get_cmap("viridis").with_extremes(bad="#d9d9d9"))
     fig.colorbar(image, ax=ax, label=label)
+    norm = image.norm
+    assert isinstance(norm, Normalize)  # imshow's default; maps a float to a float
     for (row, col), value in np.ndenumerate(grid.to_numpy(dtype=float)):
         width = half.to_numpy(dtype=float)[row, col]
         text = "never" if math.isnan(value) else _number(value / scale) + (
             f"\n±{_number(width / scale, 2)}" if math.isfinite(width) and width > 0 else "")
-        bright = math.isnan(value) or image.norm(value / scale) > 0.6
+        bright = math.isnan(value) or norm(value / scale) > 0.6
         ax.text(col, row, text, ha="center", va="center", fontsize=7,
                 color="black" if bright else "white")
     ax.set_xticks(range(grid.shape[1]), [view.value_text(x, v) for v in grid.columns])
@@ -388,7 +391,10 @@ def render(target: str | Path, *, kind: str | None = None, metric: str | None = 
         xname, yname = view.axes(x, y, need_y=kind == "heatmap")
         written: list[Path] = []
         for name in [metric] if metric else view.metrics()[:1 if one_file else None]:
-            written += metric_plot(view, name, xname, stem(f"metric_{name}"), formats) \
-                if kind == "metric" else \
-                heatmap_plot(view, name, xname, yname, stem(f"heatmap_{name}"), formats)
+            if kind == "metric":
+                written += metric_plot(view, name, xname, stem(f"metric_{name}"), formats)
+            else:
+                assert yname is not None  # a heatmap asked axes() for a y (need_y)
+                written += heatmap_plot(view, name, xname, yname, stem(f"heatmap_{name}"),
+                                        formats)
         return written
