@@ -48,3 +48,17 @@ class ConfigError(ItlsimError):
         where = f":{line}" if line is not None else ""
         what = f" [{key}]" if key else ""
         super().__init__(f"{path}{where}{what}: {message}")
+
+
+class ArtefactError(ConfigError):
+    """An artefact exported from CUCM that cannot be read: a BAT phone export, an AXL
+    ``listPhone`` dump, an ITL status CSV, a device-pool map, pasted ``show itl`` text.
+
+    Same one line as ``ConfigError``: ``file:line [column or key]: what is wrong; what would be
+    valid``. ``line`` is the line where the CSV row (or text line) starts; ``key`` names the
+    column, JSON key or TOML key.
+    """
+
+
+class ShowTextError(ArtefactError):
+    """``show itl`` / ``show ctl`` text (pasted from the CUCM CLI) that cannot be read."""
