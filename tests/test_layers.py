@@ -23,8 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "scenario": {"cluster", "trust", "errors"},
     "fleet": {"scenario", "cluster", "trust", "errors"},
     "sweep": {"fleet", "scenario", "cluster", "trust", "errors"},
-    "output": {"sweep", "fleet", "scenario", "cluster", "trust", "errors"},
-    "cli": {"output", "sweep", "fleet", "scenario", "cluster", "trust", "errors"},
+    "importer": {"scenario", "cluster", "trust", "errors"},
+    "output": {"importer", "sweep", "fleet", "scenario", "cluster", "trust", "errors"},
+    "cli": {"output", "importer", "sweep", "fleet", "scenario", "cluster", "trust", "errors"},
     "__main__": {"cli"},
 }
 
