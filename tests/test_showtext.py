@@ -48,6 +48,19 @@ def projection(tl: TrustList) -> ShownTrustList:
     return shown(tl, verified=True)
 
 
+def canonical(text: str) -> str:
+    """``text`` in itlsim's single-space layout with "(SHA1 Hash HEX)" on its own line, whatever
+    layout ``show.render`` uses: the base the paste and breakage tables below edit."""
+    lines = []
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if line.endswith(" (SHA1 Hash HEX)"):
+            lines += [line.removesuffix(" (SHA1 Hash HEX)"), "(SHA1 Hash HEX)"]
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def assert_round_trip(tl: TrustList, text: str | None = None) -> ShownTrustList:
     parsed = showtext.parse(render(tl) if text is None else text, path="show.txt")
     assert parsed is not None
@@ -207,7 +220,7 @@ def cli_layout(text: str) -> str:
 
 def test_O1_cli_tab_layout_parses_like_itlsims(seed_itl: bytes, real_ctl: Path) -> None:
     for tl in (trustlist.parse(seed_itl), trustlist.read(real_ctl)):
-        text = cli_layout(render(tl))
+        text = cli_layout(canonical(render(tl)))
         assert "\t" in text and "\r\n" in text
         assert_round_trip(tl, text)
 
@@ -242,8 +255,9 @@ PASTES: dict[str, Callable[[str], str]] = {
 @pytest.mark.parametrize("paste", list(PASTES), ids=list(PASTES))
 def test_O1_pasted_text_is_tolerated(seed_reset_itl: bytes, paste: str) -> None:
     tl = trustlist.parse(seed_reset_itl)
-    text = PASTES[paste](render(tl))
-    assert text != render(tl) or paste == "double space in HASH ALGORITHM"
+    base = canonical(render(tl))
+    text = PASTES[paste](base)
+    assert text != base
     assert_round_trip(tl, text)
 
 
@@ -296,7 +310,7 @@ def _drop_after(text: str, prefix: str, offset: int) -> str:
 # (name, how to break the text, where the error points (prefix of that line in the broken
 # text, nth), expected message)
 BROKEN: list[tuple[str, Callable[[str], str], tuple[str, int] | None, str]] = [
-    ("cut before the verdict", lambda t: t[:t.index("\n\nITL Record #:4")], None,
+    ("cut before the verdict", lambda t: t[:t.index("ITL Record #:4")].rstrip(), None,
      "the text ends before CUCM's verdict"),
     ("signature row lost", lambda t: _drop_after(t, "12 SIGNATURE 128", 2),
      ("12 SIGNATURE 128", 0), "SIGNATURE printed 120 of its 128 bytes"),
@@ -340,7 +354,7 @@ def test_O1_malformed_text_is_one_line_with_its_line_number(
         seed_itl: bytes, case: tuple[str, Callable[[str], str], tuple[str, int] | None, str]
 ) -> None:
     _, breaking, where, message = case
-    text = breaking(render(trustlist.parse(seed_itl)))
+    text = breaking(canonical(render(trustlist.parse(seed_itl))))
     line = len(text.split("\n")) if where is None else _line(text, *where)
     with pytest.raises(ShowTextError) as caught:
         showtext.parse(text, path="pasted.txt")
