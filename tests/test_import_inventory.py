@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from import_helpers import error_line
 
 from sim.errors import ArtefactError
 from sim.importer import (
@@ -324,15 +325,11 @@ BROKEN_BAT: list[tuple[str, Callable[[], bytes], str]] = [
 
 
 @pytest.mark.parametrize("case", BROKEN_BAT, ids=[c[0] for c in BROKEN_BAT])
-def test_malformed_bat_export_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          case: tuple[str, Callable[[], bytes], str]) -> None:
+def test_malformed_bat_export_is_one_line(
+        tmp_path: Path, case: tuple[str, Callable[[], bytes], str]) -> None:
     _, content, message = case
-    monkeypatch.chdir(tmp_path)
-    Path("phones.csv").write_bytes(content())
-    with pytest.raises(ArtefactError) as caught:
-        read_bat_export("phones.csv")
-    assert "\n" not in str(caught.value)
-    assert str(caught.value).startswith(message), str(caught.value)
+    line = error_line(tmp_path, "phones.csv", content(), read_bat_export)
+    assert line.startswith(message), line
 
 
 def test_missing_bat_file(tmp_path: Path) -> None:
@@ -373,12 +370,7 @@ BROKEN_AXL: list[tuple[str, str, str]] = [
 
 
 @pytest.mark.parametrize("case", BROKEN_AXL, ids=[c[0] for c in BROKEN_AXL])
-def test_malformed_listphone_dump_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              case: tuple[str, str, str]) -> None:
+def test_malformed_listphone_dump_is_one_line(tmp_path: Path, case: tuple[str, str, str]) -> None:
     _, content, message = case
-    monkeypatch.chdir(tmp_path)
-    Path("dump.json").write_text(content, encoding="utf-8")
-    with pytest.raises(ArtefactError) as caught:
-        read_listphone("dump.json")
-    assert "\n" not in str(caught.value)
-    assert str(caught.value).startswith(message), str(caught.value)
+    line = error_line(tmp_path, "dump.json", content, read_listphone)
+    assert line.startswith(message), line

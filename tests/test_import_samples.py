@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from import_helpers import error_line
 
 from sim.cluster import tftp
 from sim.cluster.cluster import Cluster
@@ -210,15 +211,10 @@ BROKEN_STATUS = [
 
 
 @pytest.mark.parametrize("case", BROKEN_STATUS, ids=[c[0] for c in BROKEN_STATUS])
-def test_O2_malformed_itl_status_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             case: tuple[str, str, str]) -> None:
+def test_O2_malformed_itl_status_is_one_line(tmp_path: Path, case: tuple[str, str, str]) -> None:
     _, content, message = case
-    monkeypatch.chdir(tmp_path)
-    Path("status.csv").write_text(content, encoding="utf-8")
-    with pytest.raises(ArtefactError) as caught:
-        read_itl_status("status.csv")
-    assert "\n" not in str(caught.value)
-    assert str(caught.value).startswith(message), str(caught.value)
+    line = error_line(tmp_path, "status.csv", content, read_itl_status)
+    assert line.startswith(message), line
 
 
 # -- device-pool map errors --------------------------------------------------------------------
@@ -250,12 +246,7 @@ BROKEN_MAP = [
 
 
 @pytest.mark.parametrize("case", BROKEN_MAP, ids=[c[0] for c in BROKEN_MAP])
-def test_malformed_device_pool_map_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               case: tuple[str, str, str]) -> None:
+def test_malformed_device_pool_map_is_one_line(tmp_path: Path, case: tuple[str, str, str]) -> None:
     _, content, message = case
-    monkeypatch.chdir(tmp_path)
-    Path("map.toml").write_text(content, encoding="utf-8")
-    with pytest.raises(ArtefactError) as caught:
-        read_device_pools("map.toml")
-    assert "\n" not in str(caught.value)
-    assert str(caught.value).startswith(message), str(caught.value)
+    line = error_line(tmp_path, "map.toml", content, read_device_pools)
+    assert line.startswith(message), line
