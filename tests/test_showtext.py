@@ -158,6 +158,9 @@ def test_O1_seed_show_itl_numbers() -> None:
     assert records[4].certificate_sha1 == bytes.fromhex("CDC74A39878752FAB0890C28ABCB3632EB8716DC")
     assert records[2].cert_hash == bytes.fromhex("BBC34A1DDE1739C5361A156BF065FEBED1E61903")
     assert records[2].hash_algorithm == 1 and records[2].length(9) is None
+    # a certificate's identity is its SHA-1, printed as CERTIFICATE hash or CERTHASH
+    assert [r.identity.hex()[:8] if r.identity else None for r in records] == [
+        "019c4c3d", "019c4c3d", "bbc34a1d", "7abfceb6", "cdc74a39", "af288916"]
     assert records[5].subject_name == "CN=test10sub.joemar2.lab;OU=tac;O=cisco;L=rtp;ST=nc;C=US"
 
 

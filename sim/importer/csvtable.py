@@ -1,10 +1,11 @@
 """CSV files as CUCM tools and spreadsheets write them, read into rows with their line numbers.
 
-What real exports bring (Bulk Administration Guide, "Text-Based CSV Files"; research notes in
-the issue): a UTF-8 byte order mark or none, CRLF or LF, values in double quotes with doubled
-inner quotes, commas and line breaks inside quoted values, empty columns, a trailing comma on
-every line, column names in Title Case or UPPER CASE with runs of spaces ("Line Network Hold
-MOH Audio Source  1"), and, from spreadsheets saved in a European locale, ';' or TAB instead of
+What real exports bring (Bulk Administration Guide for CUCM 14/15, appendix "Text-Based CSV
+Files", and exports seen in public tools): a UTF-8 byte order mark or none, CRLF or LF, values
+in double quotes with doubled inner quotes, commas and line breaks inside quoted values, empty
+columns, a trailing comma on every line, column names in Title Case or UPPER CASE with runs of
+spaces ("Line Network Hold MOH Audio Source  1"), and, from spreadsheets saved in a European
+locale, ';' or TAB instead of
 ','. Column names are matched case-insensitively with whitespace collapsed (``column_key``).
 
 Strict where a half result would follow: a file that is not UTF-8 text (Excel's "CSV (Comma
