@@ -5,8 +5,8 @@ Files", and exports seen in public tools): a UTF-8 byte order mark or none, CRLF
 in double quotes with doubled inner quotes, commas and line breaks inside quoted values, empty
 columns, a trailing comma on every line, column names in Title Case or UPPER CASE with runs of
 spaces ("Line Network Hold MOH Audio Source  1"), and, from spreadsheets saved in a European
-locale, ';' or TAB instead of
-','. Column names are matched case-insensitively with whitespace collapsed (``column_key``).
+locale, ';' or TAB instead of ','. Column names are matched case-insensitively with whitespace
+collapsed (``column_key``).
 
 Strict where a half result would follow: a file that is not UTF-8 text (Excel's "CSV (Comma
 delimited)" writes the Windows code page), a row with more values than the header has columns,
