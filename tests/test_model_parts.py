@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.fleet.collector import LOCKED, STATES, TRUSTED, Collector
+from sim.fleet.collector import BOOTING, LOCKED, STATES, TRUSTED, Collector
 from sim.fleet.model import Agent, Sampler
+from sim.fleet.series import Steps
 from sim.fleet.services import Slots
 from sim.scenario.distributions import Fixed, Uniform
 
@@ -83,29 +84,57 @@ def test_sampler_hands_out_numpy_blocks_in_order() -> None:
     assert Sampler(Fixed(value=2.0), rng_a)() == 2.0
 
 
-def test_collector_counts_logs_and_time_to_99_percent() -> None:
+def test_collector_counts_logs_and_series_from_the_change_log() -> None:
     collector = Collector()
-    for _ in range(100):
-        collector.place(TRUSTED)
-    collector.sample(0.0)
+    for phone in range(100):
+        collector.place(phone, TRUSTED)
     for phone in range(100):
         collector.change(10.0, phone, TRUSTED, LOCKED, "itl-signer-unknown,tvs-untrusted")
-    collector.sample(60.0)
     for phone in range(99):
         collector.change(70.0, phone, LOCKED, TRUSTED, "itl:sast,config:itl")
-    collector.sample(120.0)
+    collector.change(90.0, 0, TRUSTED, BOOTING, "admin-reset")  # a 2-second dip between ticks
+    collector.change(92.0, 0, BOOTING, TRUSTED, "itl:itl,config:itl")
     assert collector.locked_peak == 100
     assert collector.counts[TRUSTED] == 99 and collector.counts[LOCKED] == 1
     assert collector.reasons == {"itl-signer-unknown,tvs-untrusted": 100}
-    assert collector.series[-1] == (120.0, tuple(99 if s == TRUSTED else 1 if s == LOCKED else 0
-                                                 for s in STATES))
-    assert collector.time_to_share(100, 0.99) == 120.0
-    assert collector.time_to_share(100, 1.0) is None
+    steps = Steps.of(collector)
+    trusted, locked, booting = (STATES.index(s) for s in (TRUSTED, LOCKED, BOOTING))
+    times, counts = steps.grid(60.0, 120.0)
+    assert times.tolist() == [0.0, 60.0, 120.0]  # every change at a tick counts at that tick
+    assert counts[:, trusted].tolist() == [100, 0, 99] and counts[:, locked].tolist() == [0, 100, 1]
+    times, counts = steps.keeping_extremes(60.0, 120.0)
+    assert times.tolist() == [0.0, 10.0, 60.0, 70.0, 90.0, 92.0, 120.0]  # the dip is kept
+    assert counts[times.tolist().index(90.0), booting] == 1
+    assert counts[times.tolist().index(92.0), trusted] == 99
     lines = collector.event_lines([f"SEP{i}" for i in range(100)], ["office"] * 100)
-    assert len(lines) == 199
+    assert len(lines) == 201
     assert lines[0] == ('{"from": "trusted", "kind": "phone", "phone": "SEP0", "population": '
                         '"office", "reason": "itl-signer-unknown,tvs-untrusted", "t": 10.0, '
                         '"to": "locked"}')
+
+
+def test_series_keep_each_intervals_extremes_of_a_busy_log() -> None:
+    """M4 (first, last, min, max per interval) plus the change after each extreme: drawn as
+    steps, the kept instants reproduce every interval's lowest and highest count exactly."""
+    rng = np.random.default_rng(3)
+    collector = Collector()
+    for phone in range(50):
+        collector.place(phone, TRUSTED)
+    state = [TRUSTED] * 50
+    for t in np.sort(rng.uniform(0, 600, 400)):
+        phone = int(rng.integers(50))
+        new = BOOTING if state[phone] == TRUSTED else TRUSTED
+        collector.change(float(t), phone, state[phone], new, "test")
+        state[phone] = new
+    steps = Steps.of(collector)
+    kept, counts = steps.keeping_extremes(60.0, 600.0)
+    assert len(kept) < len(steps.times)
+    for low in range(0, 600, 60):
+        inside = (steps.times > low) & (steps.times < low + 60)
+        held = np.vstack([steps.at(np.array([float(low)])), steps.counts[inside]])
+        mask = (kept >= low) & (kept < low + 60)  # values the interval holds, from its tick
+        assert (counts[mask].min(axis=0) == held.min(axis=0)).all()
+        assert (counts[mask].max(axis=0) == held.max(axis=0)).all()
 
 
 def test_technicians_wait_for_working_hours_on_working_days() -> None:

@@ -1,9 +1,11 @@
-"""The DataCollector: phone-state counts, the time series, the event log, summary counters.
+"""The DataCollector: phone-state counts, the change log, the event log, summary counters.
 
-State changes are counted as they happen (O(1) per change), so sampling the time series at
-each resolution tick is a copy of five integers. The event log keeps, in order, every
-administrator operation with its outcome and every phone state change with its reason; it is
-formatted once at the end of the run.
+State changes are counted as they happen (O(1) per change) and logged in columns: every change
+with its exact time, phone, old and new state and reason. Everything over time (the time
+series, the outcome metrics of ``sim.fleet.metrics``) is derived from that log after the run
+(``sim.fleet.series``), so it is exact rather than sampled: a dip shorter than the resolution
+is not lost. The event log keeps, in order, every administrator operation with its outcome and
+every phone state change with its reason; it is formatted once at the end of the run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from dataclasses import dataclass, field
 OFFLINE, BOOTING, TRUSTED, LOCKED, UNSECURED = "offline", "booting", "trusted", "locked", \
     "unsecured"
 STATES = (TRUSTED, LOCKED, BOOTING, OFFLINE, UNSECURED)
-_STATE_INDEX = {state: i for i, state in enumerate(STATES)}
+STATE_INDEX = {state: i for i, state in enumerate(STATES)}
+WORKING = (TRUSTED, UNSECURED)
+"""States in which a phone works: registered with its ITL and config accepted (``unsecured``:
+the empty rollback ITL, which makes the phone accept everything, P6). The outcome metrics count
+these as "working". Seam for a "registered" count: when a phone can be trusted but not
+registered, this is where "working" is narrowed to both."""
 
 
 @dataclass
@@ -24,14 +31,11 @@ class Collector:
     """Counts and logs for one run."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
-    series: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)
-    # cumulative recoveries (a locked phone accepting everything again), by who did it
-    recoveries_bulk: int = 0
-    recoveries_manual: int = 0
-    recovery_series: list[tuple[float, int, int]] = field(default_factory=list)
+    # each phone's state at t = 0, by phone index (``place``)
+    initial: array = field(default_factory=lambda: array("b"))
     # The phone log in columns (~15 bytes an entry instead of ~200 for a tuple of objects):
     # time, phone index, old and new state as indices into STATES, reason as an index into
-    # ``reason_names``.
+    # ``reason_names``. Appended in time order (SimPy's clock never goes back).
     log_time: array = field(default_factory=lambda: array("d"))
     log_phone: array = field(default_factory=lambda: array("l"))
     log_old: array = field(default_factory=lambda: array("b"))
@@ -39,12 +43,16 @@ class Collector:
     log_reason: array = field(default_factory=lambda: array("l"))
     reason_names: list[str] = field(default_factory=list)
     _reason_ids: dict[str, int] = field(default_factory=dict)
+    # recoveries (a locked phone accepting everything again): when, and whether by hand
+    recovery_time: array = field(default_factory=lambda: array("d"))
+    recovery_manual: array = field(default_factory=lambda: array("b"))
     operation_log: list[tuple[float, dict]] = field(default_factory=list)
     locked_peak: int = 0
     boots: int = 0
     manual_visits: int = 0
     remote_fixes: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    """Lock events per reason (a phone that locks twice counts twice)."""
 
     def change(self, now: float, phone: int, old: str, new: str, reason: str) -> None:
         """Phone ``phone`` moves from ``old`` to ``new`` because of ``reason``."""
@@ -57,29 +65,26 @@ class Collector:
             self.reason_names.append(reason)
         self.log_time.append(now)
         self.log_phone.append(phone)
-        self.log_old.append(_STATE_INDEX[old])
-        self.log_new.append(_STATE_INDEX[new])
+        self.log_old.append(STATE_INDEX[old])
+        self.log_new.append(STATE_INDEX[new])
         self.log_reason.append(reason_id)
         if new == LOCKED:
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
             if counts[LOCKED] > self.locked_peak:
                 self.locked_peak = counts[LOCKED]
 
-    def place(self, state: str) -> None:
-        """Count a phone entering the run in ``state`` (no log line: it is the start)."""
+    def place(self, phone: int, state: str) -> None:
+        """Count phone ``phone`` entering the run in ``state`` (no log line: it is the start).
+        Phones are placed in index order."""
+        assert phone == len(self.initial), "phones are placed in index order"
         self.counts[state] += 1
+        self.initial.append(STATE_INDEX[state])
 
-    def sample(self, now: float) -> None:
-        self.series.append((now, tuple(self.counts[s] for s in STATES)))
-        self.recovery_series.append((now, self.recoveries_bulk, self.recoveries_manual))
-
-    def recovered(self, by_hand: bool) -> None:
+    def recovered(self, now: float, by_hand: bool) -> None:
         """A locked phone trusts its cluster again, after a technician's fix or without one
         (bulk reset, TVS, a later ITL)."""
-        if by_hand:
-            self.recoveries_manual += 1
-        else:
-            self.recoveries_bulk += 1
+        self.recovery_time.append(now)
+        self.recovery_manual.append(by_hand)
 
     def operation(self, now: float, entry: dict) -> None:
         self.operation_log.append((now, entry))
@@ -99,19 +104,3 @@ class Collector:
                 self.log_time, self.log_phone, self.log_old, self.log_new, self.log_reason,
                 strict=True)))
         return [line for *_, line in heapq.merge(ops, phones)]
-
-    def time_to_share(self, total: int, share: float = 0.99) -> float | None:
-        """When the trusted (or unsecured-by-rollback) share last reached ``share`` of the
-        fleet and stayed there to the end: 0.0 if it never dropped below, ``None`` if it was
-        still below at the last sample."""
-        if not self.series or total == 0:
-            return None
-        trusted, unsecured = STATES.index(TRUSTED), STATES.index(UNSECURED)
-        last_below = None
-        for now, values in self.series:
-            if values[trusted] + values[unsecured] < share * total:
-                last_below = now
-        if last_below is None:
-            return 0.0
-        later = [t for t, _ in self.series if t > last_below]
-        return later[0] if later else None

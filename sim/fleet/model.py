@@ -228,7 +228,7 @@ class FleetModel:
             phone.trust.status = ""
             if phone.locked:
                 phone.locked = False
-                self.collector.recovered(phone.fixed_by_hand)
+                self.collector.recovered(self.env.now, phone.fixed_by_hand)
             self.set_state(phone, self.settled_state(phone), f"itl:{itl.via},config:{config.via}")
             return
         phone.trust.fail()  # P7: "Trust List Update Failed"

@@ -28,9 +28,10 @@ from sim.cluster.variants import itl_variants
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.model import FleetModel, PerObject, Sampler
 from sim.fleet.phones import Group, Phone, cm_group_order, initial_trust, phone_name, tftp_order
+from sim.fleet.series import Steps, grid_times, recoveries_by
 from sim.fleet.summary import summarise
 from sim.fleet.technicians import Technicians
-from sim.fleet.timeline import Timeline, rtmt_alerts
+from sim.fleet.timeline import Marker, Timeline, rtmt_alerts
 from sim.scenario.scenario import Scenario
 
 STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "retry", "tvs",
@@ -39,25 +40,59 @@ STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "re
 
 @dataclass
 class RunResult:
-    """What a run produced; ``sim.output.runfolder`` writes it to disk."""
+    """What a run produced; ``sim.output.runfolder`` writes it to disk.
+
+    Counts over time come from the collector's exact change log (``sim.fleet.series``):
+    ``series`` on the resolution grid (what sweeps store and average), ``detailed_series`` with
+    the instants that keep every dip and peak (the time-series file and the plot).
+    """
 
     scenario: Scenario
     summary: dict[str, Any]
-    series: list[tuple[float, tuple[int, ...]]]
     collector: Collector
     phone_names: list[str]
     populations: list[str]
     devicetlinfo: list[tuple[str, ...]]
-    markers: list[tuple[float, str]]
+    markers: list[Marker]
     wall_time: float
     loop_time: float
-    recoveries: list[tuple[float, int, int]] = field(default_factory=list)
     states: tuple[str, ...] = field(default=STATES)
+
+    @cached_property
+    def steps(self) -> Steps:
+        return Steps.of(self.collector)
+
+    @cached_property
+    def grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sample times on the resolution grid and the counts there (arrays)."""
+        return self.steps.grid(self.scenario.resolution, self.scenario.duration)
+
+    @property
+    def series(self) -> list[tuple[float, tuple[int, ...]]]:
+        """Counts per state at every resolution tick: ``(time_s, counts in STATES order)``."""
+        return _rows(*self.grid)
+
+    @cached_property
+    def detailed_series(self) -> list[tuple[float, tuple[int, ...]]]:
+        """The grid plus the change instants that keep every interval's extremes."""
+        return _rows(*self.steps.keeping_extremes(self.scenario.resolution,
+                                                  self.scenario.duration))
+
+    @cached_property
+    def recoveries(self) -> list[tuple[float, int, int]]:
+        """Cumulative recoveries ``(time_s, without a technician, by hand)`` at every tick."""
+        times = self.grid[0]
+        return [(float(t), int(bulk), int(manual)) for t, bulk, manual in zip(
+            times, *recoveries_by(self.collector, times), strict=True)]
 
     @cached_property
     def event_lines(self) -> list[str]:
         """The event log as JSON lines, formatted on first use (a sweep never asks for it)."""
         return self.collector.event_lines(self.phone_names, self.populations)
+
+
+def _rows(times: np.ndarray, counts: np.ndarray) -> list[tuple[float, tuple[int, ...]]]:
+    return [(t, tuple(row)) for t, row in zip(times.tolist(), counts.tolist(), strict=True)]
 
 
 def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = None) -> RunResult:
@@ -80,7 +115,8 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     timeline = Timeline(model, scenario.events, start_recovery=technicians.start)
     _place(model, scenario, streams["availability"])
     env.process(timeline.run())
-    env.process(_sampling(model, scenario.resolution, scenario.duration, progress))
+    env.process(_progress(env, scenario.resolution, scenario.duration,
+                          progress or (lambda now: None)))
     env.process(rtmt_alerts(model, scenario.duration))
     if scenario.recovery.technicians and scenario.recovery.start is not None:
         env.process(_at(env, scenario.recovery.start, technicians.start))
@@ -92,11 +128,8 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     report = _devicetlinfo(model, names)
     summary = summarise(model, scenario, simulated_events,
                         Counter(row[DEVICETLINFO_STATUS] for row in report))
-    markers = [(e.at, e.note or e.action) for e in timeline.events]
-    return RunResult(scenario, summary, model.collector.series, model.collector, names,
-                     [p.group.name for p in phones], report, markers,
-                     time.perf_counter() - started, loop_time,
-                     model.collector.recovery_series)
+    return RunResult(scenario, summary, model.collector, names, [p.group.name for p in phones],
+                     report, timeline.markers(), time.perf_counter() - started, loop_time)
 
 
 def _run_without_gc(env: simpy.Environment, until: float) -> None:
@@ -164,7 +197,7 @@ def _place(model: FleetModel, scenario: Scenario, rng: np.random.Generator) -> N
         draws = rng.random(len(members))
         for phone, draw in zip(members, draws.tolist(), strict=True):
             phone.state = model.settled_state(phone)
-            model.collector.place(phone.state)
+            model.collector.place(phone.index, phone.state)
             if draw < avail.always_off_share + avail.offline_share:
                 back: float | None = None
                 if draw >= avail.always_off_share:
@@ -188,7 +221,7 @@ def _technicians(model: FleetModel, scenario: Scenario) -> Technicians:
     recovery = scenario.recovery
     return Technicians(model, count=recovery.technicians, methods=tuple(recovery.methods),
                        working_hours=recovery.working_hours,
-                       working_days=recovery.working_days)
+                       working_days=recovery.working_days, week_offset=scenario.week_offset)
 
 
 def _at(env: simpy.Environment, when: float, action: Callable[[], None]):
@@ -196,17 +229,15 @@ def _at(env: simpy.Environment, when: float, action: Callable[[], None]):
     action()
 
 
-def _sampling(model: FleetModel, step: float, until: float,
-              progress: Callable[[float], None] | None):
-    """Sample phone states every ``step`` seconds (the time series) and report progress."""
-    env = model.env
-    while True:
-        model.collector.sample(env.now)
-        if progress is not None:
-            progress(env.now)
-        if env.now + step > until + 1e-9:
-            return
-        yield env.timeout(step)
+def _progress(env: simpy.Environment, step: float, until: float,
+              progress: Callable[[float], None]):
+    """Report the simulated time every ``step`` seconds (a progress bar; nothing sampled). It
+    runs with or without a listener, so a run schedules the same events either way (the
+    summary's ``simulated_events``)."""
+    for now in grid_times(step, until):
+        if now > env.now:
+            yield env.timeout(now - env.now)
+        progress(env.now)
 
 
 DEVICETLINFO_STATUS = 5  # the ITL File Status column of a report row

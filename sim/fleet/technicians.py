@@ -25,13 +25,15 @@ class Technicians:
     """The manual-recovery policy at work; started by ``start()`` (a time or an event)."""
 
     def __init__(self, model: FleetModel, *, count: int, methods: tuple[str, ...],
-                 working_hours: tuple[float, float] | None, working_days: int = 7):
+                 working_hours: tuple[float, float] | None, working_days: int = 7,
+                 week_offset: float = 0.0):
         self.model = model
         self.env = model.env
         self.count = count
         self.methods = methods
         self.working_hours = working_hours
         self.working_days = working_days
+        self.week_offset = week_offset  # t = 0 is this many seconds after a Monday 00:00 (I18)
         self.queue: deque[Phone] = deque()
         self.started = False
         self._wake: simpy.Event = self.env.event()
@@ -109,17 +111,18 @@ class Technicians:
             self.model.reboot(phone, f"manual-{method}")
 
     def _within_hours(self) -> Any:
-        """Wait for the next working period: working hours on working days (t = 0 is Monday
-        00:00, I18)."""
+        """Wait for the next working period: working hours on working days, on the clock of
+        the scenario's start (without one, t = 0 is a Monday 00:00, I18)."""
         start, end = (h * HOUR for h in self.working_hours or (0, 24))
-        wait = next_work_start(self.env.now, start, end, self.working_days)
+        wait = next_work_start(self.env.now + self.week_offset, start, end, self.working_days)
         if wait > 0:
             yield self.env.timeout(wait)
 
 
 def next_work_start(now: float, start: float, end: float, days: int) -> float:
     """Seconds from ``now`` until technicians may start a job: 0 inside a working period,
-    else until the next one (days 0..``days``-1 of each week, hours ``start``-``end``)."""
+    else until the next one (days 0..``days``-1 of each week, hours ``start``-``end``;
+    ``now`` counts from a Monday 00:00)."""
     for day_offset in range(8):
         day = int(now // DAY) + day_offset
         if day % 7 >= days:

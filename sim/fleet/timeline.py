@@ -9,7 +9,7 @@ duration during which the node serves nothing (T4), then CUCM resets the phones 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 
@@ -26,6 +26,17 @@ from sim.trust.certificates import Role
 Handler = Callable[["Timeline", dict[str, Any], float], Outcome | None]
 
 
+class Marker(NamedTuple):
+    """A scenario event as plots mark it: when, its label (the note, else the action), whether
+    CUCM carried it out (``done``) or refused it (``refused``: nothing changed), and CUCM's
+    message for a refusal. A tuple, so it is stored as a JSON list."""
+
+    at: float
+    label: str
+    status: str = "done"
+    message: str = ""
+
+
 class Timeline:
     """Plays the scenario's events on a ``FleetModel``."""
 
@@ -37,6 +48,7 @@ class Timeline:
         self.start_recovery = start_recovery
         self._restarts: dict[str, simpy.Process] = {}  # TFTP restart in progress, per node
         self._auto_reset_at: float | None = None
+        self._applied: list[Marker] = []
 
     def run(self) -> Process:
         for event in self.events:
@@ -59,6 +71,12 @@ class Timeline:
         else:
             entry["status"] = "done"
         self.model.collector.operation(now, entry)
+        self._applied.append(Marker(now, event.note or event.action, entry["status"],
+                                    entry["message"] if entry["status"] == "refused" else ""))
+
+    def markers(self) -> list[Marker]:
+        """Every event applied so far, in time order, with its status."""
+        return list(self._applied)
 
     # -- effects -----------------------------------------------------------------------------
 

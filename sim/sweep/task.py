@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 import numpy as np
 
 from sim.fleet.run import simulate
+from sim.fleet.timeline import Marker
 from sim.scenario.scenario import Scenario, scenario_from_dict, scenario_hash
 from sim.sweep.provenance import Provenance, current
 
@@ -61,7 +62,7 @@ class Outcome:
     states: tuple[str, ...] = ()
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
-    markers: list[tuple[float, str]] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
 
 
 class _RunFields(TypedDict):
@@ -94,12 +95,10 @@ def execute_run(run: Run, scenario_path: str) -> Outcome:
     except Exception as exc:  # recorded with its error text; the sweep goes on
         return Outcome(**base, status=FAILED, error=describe_error(exc),
                        wall_time=time.perf_counter() - started)
-    times = np.array([t for t, _ in result.series], dtype=np.float64)
-    counts = np.array([c for _, c in result.series], dtype=np.int32).reshape(
-        len(result.series), len(result.states))
+    times, counts = result.grid
     return Outcome(**base, status=OK, wall_time=time.perf_counter() - started,
                    scenario_hash=scenario_hash(scenario), summary=result.summary,
-                   states=tuple(result.states), times=times, counts=counts,
+                   states=tuple(result.states), times=times, counts=counts.astype(np.int32),
                    markers=list(result.markers))
 
 
