@@ -1,7 +1,9 @@
 """The run summary: the documented numbers a UC engineer reads first (README, "summary.json").
 
 Only deterministic quantities go here, so the same scenario and seed give a byte-identical
-file; the wall time is reported beside it (``run.json``) and in the text summary.
+file; the wall time is reported beside it (``run.json``) and in the text summary. The outcome
+metrics (time to recover, locked phone-hours, outage per phone) are defined and computed in
+``sim.fleet.metrics``.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sim.fleet.collector import LOCKED, STATES, TRUSTED, UNSECURED
+from sim.fleet.collector import LOCKED, STATES, WORKING
+from sim.fleet.metrics import lock_reason_phones, outcome_metrics
 from sim.fleet.model import FleetModel
+from sim.scenario.events import DISRUPTIVE_ACTIONS
 from sim.scenario.scenario import Scenario
-
-SETTLED = (TRUSTED, UNSECURED)
 
 
 def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
@@ -23,7 +25,7 @@ def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
     collector = model.collector
     phones = model.phones
     ever_locked = [p for p in phones if p.was_locked]
-    recovered = [p for p in ever_locked if p.state in SETTLED]
+    recovered = [p for p in ever_locked if p.state in WORKING]
     operations = Counter(entry.get("status", "done") for _, entry in collector.operation_log)
     return {
         "scenario": scenario.name,
@@ -33,10 +35,11 @@ def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
         "locked_peak": collector.locked_peak,
         "locked_final": collector.counts[LOCKED],
         "ever_locked": len(ever_locked),
+        "lock_events": sum(collector.reasons.values()),
         "recovered_bulk": sum(not p.fixed_by_hand for p in recovered),
         "recovered_manual": sum(p.fixed_by_hand for p in recovered),
         "not_recovered": len(ever_locked) - len(recovered),
-        "time_to_99pct_trusted_s": collector.time_to_share(len(phones), 0.99),
+        **outcome_metrics(collector, scenario.duration, DISRUPTIVE_ACTIONS),
         "manual_visits": collector.manual_visits,
         "remote_fixes": collector.remote_fixes,
         "phone_boots": collector.boots,
@@ -48,6 +51,7 @@ def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
         "tvs_peak_queue": max(s.peak_queue for s in model.tvs.values()),
         "final_states": {state: collector.counts[state] for state in STATES},
         "lock_reasons": dict(sorted(collector.reasons.items())),
+        "lock_reason_phones": lock_reason_phones(collector),
         "itl_file_status": dict(sorted(itl_file_status.items())),
         "operations": {"done": operations["done"], "refused": operations["refused"]},
     }

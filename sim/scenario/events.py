@@ -5,10 +5,12 @@ help), which arguments name things declared elsewhere (nodes, populations, SFTP 
 models and its cross-argument checks. Validation and the docs read it, and the simulator dispatches
 on the same names (``sim.fleet.timeline.HANDLERS``), so an action is declared in exactly one place.
 
-Events are checked in time order (file order breaks ties) against an ``EventContext``, so an
-action that needs a newer version is valid after an ``upgrade`` event. Only what cannot be
-expressed is an error here (unknown names, bad arguments, a parameter that does not exist in the
-version); what CUCM itself refuses (``itl_reset`` on a subscriber, A4) is simulated as a refusal.
+Events are checked in time order (file order breaks ties) against an ``EventContext``, which
+follows the cluster version through ``upgrade`` events. Only what cannot be expressed is an
+error here (unknown names, bad arguments); what CUCM itself refuses (``itl_reset`` on a
+subscriber, A4) is simulated as a refusal. Refusals the version alone decides (``itl_reset`` on
+9.x, ``set_phone_interaction`` before 14) are known before the run: they are warnings
+(``EventContext.warnings``), decided by the engine's own version rules (``sim.cluster.versions``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from sim.cluster.spec import ClusterSpec
-from sim.cluster.versions import parse_version
+from sim.cluster.versions import (
+    Version,
+    has_itl_recovery,
+    has_phone_interaction_parameter,
+    parse_version,
+)
 from sim.scenario.clusterfile import CLUSTER_VERSION, NODE_IP, check_node_ip
 from sim.scenario.durations import duration, human_duration
 from sim.scenario.schema import REQUIRED, Table, Value, at_least, suggest, validate
@@ -76,6 +83,8 @@ class EventContext:
     version: tuple[int, int]
     populations: tuple[str, ...]
     sftp: Mapping[str, SftpServer]
+    warnings: list[str] = field(default_factory=list)
+    """Events CUCM will refuse at this version (``Action.refused_at``), one line each."""
 
     @classmethod
     def start(cls, cluster: ClusterSpec, populations: tuple[str, ...],
@@ -99,6 +108,8 @@ class ArgProblem(Exception):
 
 
 Resolve = Callable[[EventContext, dict[str, Any]], None]
+VersionCheck = Callable[[Version, Mapping[str, Any]], str | None]
+"""Why CUCM at this version refuses the action with these arguments, or None."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,26 @@ class Action:
     rules: str = ""
     args: Mapping[str, Value] = field(default_factory=dict)
     refs: Mapping[str, Ref] = field(default_factory=dict)
-    min_version: tuple[int, int] | None = None
     resolve: Resolve | None = None
     """Checks across arguments and the context; fills derived defaults; raises ArgProblem."""
+    refused_at: VersionCheck | None = None
+    """The engine's version rule that makes CUCM refuse it (a warning before the run)."""
+
+
+def _needs_itl_recovery(version: Version, args: Mapping[str, Any]) -> str | None:
+    if has_itl_recovery(version):
+        return None
+    return "there is no ITLRecovery key before CUCM 10.0(1) (section 2)"
+
+
+def _regen_needs_itl_recovery(version: Version, args: Mapping[str, Any]) -> str | None:
+    return _needs_itl_recovery(version, args) if args["cert"] == "ITLRecovery" else None
+
+
+def _needs_phone_interaction(version: Version, args: Mapping[str, Any]) -> str | None:
+    if has_phone_interaction_parameter(version):
+        return None
+    return "the parameter exists from CUCM 14.0 on (A1b, K8)"
 
 
 def _nonempty(text: str) -> str | None:
@@ -172,7 +200,7 @@ ACTIONS: dict[str, Action] = {
          "cert": Value(str, choices=CERTS, help="CallManager, TVS, CAPF or ITLRecovery (required)"),
          "restart_tftp": Value(bool, True, help="restart TFTP afterwards as the procedure does, "
                                                 "rebuilding the ITL (default true, T4, K5)")},
-        _NODE_REF),
+        _NODE_REF, refused_at=_regen_needs_itl_recovery),
     "change_hostname": Action(
         "set network hostname: regenerates the node's certificates and ITL; ITLRecovery keeps "
         "its CN; later events still call the node by its scenario name", "A3, T6",
@@ -202,12 +230,12 @@ ACTIONS: dict[str, Action] = {
          "sftp_host": Value(str, None, help="an [[sftp]] host: required with remotekey, not "
                                             "used with localkey (default: none)"),
          **_OPTIONAL_SFTP},
-        _SFTP_REFS, resolve=_itl_reset),
+        _SFTP_REFS, resolve=_itl_reset, refused_at=_needs_itl_recovery),
     "backup_itlrecovery": Action(
         "file get tftp ITLRecovery.p12: back the recovery key up to an SFTP server (a "
         "subscriber reports the file is not found)", "A7",
         {"node": _PUBLISHER, "sftp_host": _HOST, **_OPTIONAL_SFTP},
-        _SFTP_REFS, resolve=_sftp_defaults),
+        _SFTP_REFS, resolve=_sftp_defaults, refused_at=_needs_itl_recovery),
     "change_security_password": Action(
         "change the cluster security password (protects ITLRecovery.p12; re-arms the backup "
         "alert)", "A7, A10", {"new_password": _TEXT}),
@@ -215,7 +243,7 @@ ACTIONS: dict[str, Action] = {
                            "A9, P6", {"enabled": _ENABLED}),
     "set_phone_interaction": Action(
         "set 'Phone Interaction on Certificate Update' (automatic phone resets)", "A1b, K8",
-        {"enabled": _ENABLED}, min_version=(14, 0)),
+        {"enabled": _ENABLED}, refused_at=_needs_phone_interaction),
     "rebuild_publisher": Action("rebuild a lost publisher from a subscriber's database", "A10"),
     "upgrade": Action("upgrade the cluster to another CUCM version (a downgrade is refused)",
                       "section 2", {"version": _VERSION}),
@@ -239,6 +267,15 @@ ACTIONS: dict[str, Action] = {
     "start_recovery": Action("start the manual recovery policy now instead of at "
                              "[recovery] start", "section 7"),
 }
+
+DISRUPTIVE_ACTIONS = frozenset({
+    "regen_cert", "change_hostname", "change_ip", "change_domain", "itl_reset", "set_rollback",
+    "rebuild_publisher", "upgrade", "set_mixed_mode", "ctl_update"})
+"""Operations that change what phones are served: a certificate in or behind the ITL, CTL or
+signed config (A1, A3, A8, A10, upgrade), the file's signer (A4, A5) or its content (A9, P3).
+The first one CUCM carries out starts "the change" the outcome metrics are measured from
+(``sim.fleet.metrics``). Restarts, resets, faults, backups and parameters serve the same files
+(T4: a restart rebuilds the ITL from unchanged certificates), so they are not on the list."""
 
 # the keys every [[events]] entry has besides its action's arguments
 EVENT_KEYS = {
@@ -270,10 +307,6 @@ def _event(source: TomlSource, data: dict[str, Any], index: int, ctx: EventConte
                                          f"the simulation (simulation.duration = "
                                          f"{human_duration(end)})")
     action = ACTIONS[name]
-    if action.min_version and ctx.version < action.min_version:
-        raise source.error(at + ("action",), f"{name} needs CUCM {_version(action.min_version)}+;"
-                                             f" the cluster runs {_version(ctx.version)} at "
-                                             f"this time ({action.rules})")
     args = {key: data[key] for key in action.args}
     try:
         for arg, ref in action.refs.items():
@@ -282,6 +315,12 @@ def _event(source: TomlSource, data: dict[str, Any], index: int, ctx: EventConte
             action.resolve(ctx, args)
     except ArgProblem as problem:
         raise source.error(at + (problem.arg,), str(problem)) from None
+    refusal = action.refused_at(ctx.version, args) if action.refused_at else None
+    if refusal:
+        ctx.warnings.append(str(source.error(
+            at + ("action",), f"CUCM {_version(ctx.version)} refuses {name} at "
+                              f"{human_duration(data['at'])}: {refusal}; the run simulates the "
+                              f"refusal (nothing changes)")))
     ctx.apply(name, args)
     return Event(at=data["at"], action=name, args=MappingProxyType(args), note=data["note"],
                  index=index)
