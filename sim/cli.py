@@ -102,10 +102,14 @@ def make_itl(cluster_file: str, node: str, out: str, seed: int, reset: bool) -> 
 @main.command("validate")
 @click.argument("scenario_file", metavar="SCENARIO.toml")
 def validate(scenario_file: str) -> None:
-    """Check a scenario file; errors name the file, line, key and what would be valid."""
-    from sim.scenario.scenario import validate_file
+    """Check a scenario file; errors name the file, line, key and what would be valid.
+    Events CUCM will refuse at the cluster's version are warnings (stderr)."""
+    from sim.scenario.scenario import describe, load_scenario
 
-    click.echo(f"{scenario_file}: OK - {validate_file(scenario_file)}")
+    scenario = load_scenario(scenario_file)
+    for warning in scenario.warnings:
+        click.echo(f"itlsim: warning: {warning}", err=True)
+    click.echo(f"{scenario_file}: OK - {describe(scenario)}")
 
 
 @main.command("run")

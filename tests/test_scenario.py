@@ -148,7 +148,7 @@ ERRORS = [
     # (what the file becomes, the line the error is on, key, reason)
     (BASE.replace('duration = "2h"', 'durration = "2h"'), 'durration', "simulation.durration",
      "unknown key 'durration'; did you mean 'duration'? (valid keys: name, description, "
-     "duration, seed, resolution)"),
+     "duration, seed, resolution, start)"),
     (BASE.replace('duration = "2h"', 'duration = "5 mins"'), '5 mins', "simulation.duration",
      f"'5 mins' {DOES_NOT_PARSE}"),
     (BASE.replace('duration = "2h"', 'duration = 0'), 'duration = 0', "simulation.duration",
@@ -299,7 +299,48 @@ def test_events_sort_by_time_keeping_file_order_for_ties(tmp_path):
 def test_version_follows_upgrade_events(tmp_path):
     text = (BASE + event("set_phone_interaction", at="2h", enabled=True)
             + event("upgrade", at="1h", version="14"))
-    assert load(tmp_path, text).events[1].action == "set_phone_interaction"
+    scenario = load(tmp_path, text)
+    assert scenario.events[1].action == "set_phone_interaction"
+    assert scenario.warnings == ()  # 14 by then: CUCM accepts it
+
+
+def test_operations_the_version_refuses_are_warnings_not_errors(tmp_path):
+    """K8, A4, section 2: the engine's version rules (sim.cluster.versions) decide; the run
+    simulates the refusal, so the file is valid and validate warns."""
+    text = (BASE.replace('version = "12.5"', 'version = "9.1"')
+            + event("set_phone_interaction", at="10min", enabled=True)
+            + event("itl_reset", at="20min", mode="localkey")
+            + event("regen_cert", at="30min", node="pub", cert="ITLRecovery")
+            + event("regen_cert", at="40min", node="pub", cert="TVS")
+            + event("upgrade", at="50min", version="10.5")
+            + event("itl_reset", at="1h", mode="localkey"))
+    scenario = load(tmp_path, text)
+    where = f"{tmp_path / 's.toml'}"
+    assert scenario.warnings == (  # each at its action line, right below its "at"
+        f"{where}:{line(text, '10min') + 1} [events.0.action]: CUCM 9.1 refuses "
+        f"set_phone_interaction at 10 min: the parameter exists from CUCM 14.0 on (A1b, K8); "
+        f"the run simulates the refusal (nothing changes)",
+        f"{where}:{line(text, '20min') + 1} [events.1.action]: CUCM 9.1 refuses itl_reset at "
+        f"20 min: there is no ITLRecovery key before CUCM 10.0(1) (section 2); the run "
+        f"simulates the refusal (nothing changes)",
+        f"{where}:{line(text, '30min') + 1} [events.2.action]: CUCM 9.1 refuses regen_cert "
+        f"at 30 min: there is no ITLRecovery key before CUCM 10.0(1) (section 2); the run "
+        f"simulates the refusal (nothing changes)")
+
+
+def test_simulation_start_sets_the_clock_of_working_days(tmp_path):
+    """I18: without a start t = 0 is a Monday 00:00; with one, its weekday and time."""
+    assert load(tmp_path, BASE).week_offset == 0.0
+    friday = load(tmp_path, BASE.replace('duration = "2h"',
+                                         'duration = "2h"\nstart = 2019-01-18T20:30:00'))
+    assert friday.start == dt.datetime(2019, 1, 18, 20, 30)
+    assert friday.week_offset == 4 * 86400 + 20.5 * 3600
+    again = scenario_from_dict(resolved_dict(friday))  # a sweep's JSON round trip
+    assert again.start == friday.start and scenario_hash(again) == scenario_hash(friday)
+    err = fails(tmp_path, BASE.replace('duration = "2h"', 'duration = "2h"\nstart = "Friday"'))
+    assert (err.key, err.reason) == ("simulation.start", "'Friday' is not a date-time; expected "
+                                                         "e.g. 2025-03-07T20:00:00 (TOML, no "
+                                                         "quotes)")
 
 
 EVENT_ERRORS = [
@@ -327,8 +368,6 @@ EVENT_ERRORS = [
     (event("ctl_update", at="5 mins"), "5 mins", "events.0.at", f"'5 mins' {DOES_NOT_PARSE}"),
     (event("reset_phones", batch_size=-1), "batch_size", "events.0.batch_size",
      "must be >= 0, got -1"),
-    (event("set_phone_interaction", enabled=True), "set_phone_interaction", "events.0.action",
-     "set_phone_interaction needs CUCM 14.0+; the cluster runs 12.5 at this time (A1b, K8)"),
     (event("itl_reset", mode="remotekey"), "remotekey", "events.0.mode",
      "mode = 'remotekey' needs sftp_host, the [[sftp]] host holding ITLRecovery.p12 (A5)"),
     (event("itl_reset", mode="localkey", sftp_path="/x.p12"), "sftp_path", "events.0.sftp_path",

@@ -23,7 +23,7 @@ from typing import Any
 from sim.cluster.spec import ClusterSpec
 from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
 from sim.scenario.distributions import Distribution, distribution
-from sim.scenario.durations import duration, human_duration, positive
+from sim.scenario.durations import DAY, duration, human_duration, positive
 from sim.scenario.events import Event, EventContext, SftpServer, build_events, parse_event
 from sim.scenario.overrides import apply_overrides, set_key
 from sim.scenario.populations import POPULATION, Population, population_from
@@ -56,12 +56,28 @@ def _uniform(low: str, high: str) -> dict[str, str]:
     return {"dist": "uniform", "low": low, "high": high}
 
 
+def _datetime(_source: TomlSource, value: Any, _at: KeyPath) -> dt.datetime:
+    """A TOML date-time as is; ISO text (a resolved scenario in JSON) parsed."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date-time; expected e.g. 2025-03-07T20:00:00 "
+                         f"(TOML, no quotes)") from None
+
+
 SIMULATION = Table({
     "name": Value(str, None, help="run name (default: the file's stem)"),
     "description": Value(str, "", help="free text (default empty)"),
     "duration": duration(help="simulated time (required), e.g. '2h', '3d'", check=positive),
     "seed": Value(int, 1, check=at_least(0), help="random seed of the run (default 1)"),
     "resolution": duration("1min", check=positive, help="time-series step (default 1min)"),
+    "start": Value((dt.datetime, str), None, convert=_datetime,
+                   expect="a date-time, e.g. 2025-03-07T20:00:00",
+                   help="the wall-clock date and time of t = 0: plots show clock time and "
+                        "working_hours/working_days follow its weekday (default: none; t = 0 "
+                        "is then a Monday 00:00, I18)"),
 })
 TFTP = Table({
     "max_serving_count": Value(
@@ -120,7 +136,8 @@ RECOVERY = Table({
     "working_hours": Value(list, None, check=_hours, help="[start_hour, end_hour] "
                            "technicians work, e.g. [8, 17] (default: around the clock)"),
     "working_days": Value(int, 7, choices=(5, 6, 7), help="days a week technicians work "
-                          "(default 7; 5 = Monday to Friday: t = 0 is Monday 00:00, I18)"),
+                          "(default 7; 5 = Monday to Friday, 6 = to Saturday, by the weekday "
+                          "of simulation.start, else t = 0 is a Monday 00:00, I18)"),
     "methods": Value(list, list(RECOVERY_METHODS), check=_methods, help=(
         "in preference order (default remote, menu, factory): remote needs web_access, menu "
         "needs settings_access, factory always works (section 7)")),
@@ -200,10 +217,22 @@ class Scenario:
     events: tuple[Event, ...]
     sftp: tuple[SftpServer, ...]
     recovery: RecoverySpec
+    start: dt.datetime | None = None
+    warnings: tuple[str, ...] = ()
+    """Events CUCM will refuse (``sim.scenario.events``): valid, but worth a look."""
 
     @property
     def phone_count(self) -> int:
         return sum(p.count for p in self.populations)
+
+    @property
+    def week_offset(self) -> float:
+        """Seconds from the Monday 00:00 before t = 0 to t = 0: the weekday and time of day of
+        ``start``, or 0 (t = 0 is a Monday 00:00, I18)."""
+        if self.start is None:
+            return 0.0
+        midnight = self.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        return self.start.weekday() * DAY + (self.start - midnight).total_seconds()
 
 
 def load_scenario(path: str | Path, *, seed: int | None = None,
@@ -226,7 +255,11 @@ def scenario_from_dict(data: Mapping[str, Any], *, path: str = "<dict>",
 
 def validate_file(path: str | Path) -> str:
     """A one-line summary of a valid scenario file; raises ``ConfigError`` otherwise."""
-    scenario = load_scenario(path)
+    return describe(load_scenario(path))
+
+
+def describe(scenario: Scenario) -> str:
+    """One line: the cluster, the fleet and the timeline of ``scenario``."""
     cluster = scenario.cluster
     return (f"scenario '{scenario.name}': {len(cluster.nodes)}-node "
             f"{cluster.version[0]}.{cluster.version[1]} {cluster.security_mode} cluster, "
@@ -254,14 +287,15 @@ def _build(source: TomlSource) -> Scenario:
     parsed = [parse_event(source, e, ("events", i)) for i, e in enumerate(data["events"])]
     context = EventContext.start(cluster, tuple(p.name for p in populations),
                                  {s.host: s for s in sftp})
+    events = build_events(source, parsed, context, simulation["duration"])
     return Scenario(
         name=simulation["name"] or Path(source.path).stem, path=source.path,
         description=simulation["description"], duration=simulation["duration"],
         seed=simulation["seed"], resolution=simulation["resolution"], cluster=cluster,
         tftp=TftpSpec(**data["tftp"]), tvs=TvsSpec(**data["tvs"]),
         phone_boot=PhoneBootSpec(**data["phone_boot"]), populations=populations,
-        events=build_events(source, parsed, context, simulation["duration"]),
-        sftp=sftp, recovery=recovery)
+        events=events, sftp=sftp, recovery=recovery, start=simulation["start"],
+        warnings=tuple(context.warnings))
 
 
 def _known_nodes(source: TomlSource, table: Mapping[str, Any], cluster: ClusterSpec,
@@ -298,9 +332,9 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
     cluster = _plain(scenario.cluster)
     cluster["version"] = "{}.{}".format(*scenario.cluster.version)
     return {
-        "simulation": {"name": scenario.name, "description": scenario.description,
-                       "duration": scenario.duration, "seed": scenario.seed,
-                       "resolution": scenario.resolution},
+        "simulation": _plain({"name": scenario.name, "description": scenario.description,
+                              "duration": scenario.duration, "seed": scenario.seed,
+                              "resolution": scenario.resolution, "start": scenario.start}),
         "cluster": cluster,
         "tftp": _plain(scenario.tftp), "tvs": _plain(scenario.tvs),
         "phone_boot": _plain(scenario.phone_boot),
