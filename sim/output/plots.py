@@ -1,102 +1,156 @@
-"""Plots of a run: ``recovery.png``, phones by state over time with the timeline marked, and
-the recovery curves (bulk against manual work).
+"""``recovery.png``: phones by state over time with the timeline marked, the recovery curves
+(bulk against manual work) when phones locked, and the numbered list of events below.
 
-Readable on its own: the title names the scenario and fleet, the axes carry units, each state
-has a fixed colour (locked is red), and every administrator action is a labelled dashed line.
+Readable on its own: the title names the scenario and fleet and the outcome metrics
+(``sim.fleet.metrics``); counts are step lines (exact: ``RunResult.detailed_series`` keeps
+every dip and peak), each state with a fixed colour and line style (``STATES_LOOK``); every
+administrator action is a numbered line, refused ones dotted grey and marked ✗ "refused" with
+CUCM's message in the list. The x axis is clock time when the scenario has a start.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from sim.output import style
+from sim.output.formats import at as at_text
+from sim.output.formats import count, span
 
 if TYPE_CHECKING:
     from sim.fleet.run import RunResult
+    from sim.fleet.timeline import Marker
 
-COLOURS = {"trusted": "#2ca02c", "locked": "#d62728", "booting": "#ff7f0e",
-           "offline": "#7f7f7f", "unsecured": "#9467bd"}
-LABELS = {"trusted": "trusted (ITL and config accepted)",
-          "locked": "locked (Trust List Update Failed)", "booting": "booting / fetching files",
-          "offline": "offline (powered off)", "unsecured": "empty ITL (rollback, no checks)"}
-
-
-def time_axis(seconds: float) -> tuple[float, str]:
-    """A divisor and unit that suit a span of ``seconds``."""
-    if seconds <= 3 * 3600:
-        return 60.0, "minutes"
-    if seconds <= 3 * 86400:
-        return 3600.0, "hours"
-    return 86400.0, "days"
+STATES_LOOK: dict[str, dict[str, Any]] = {
+    "trusted": {"color": style.GREEN, "linestyle": "-", "linewidth": 2.0,
+                "label": "trusted (ITL and config accepted)"},
+    "locked": {"color": style.VERMILLION, "linestyle": (0, (5, 2)), "linewidth": 2.4,
+               "label": "locked (Trust List Update Failed)"},
+    "booting": {"color": style.ORANGE, "linestyle": (0, (1, 1.2)), "linewidth": 1.8,
+                "fill": True, "label": "booting / fetching files"},
+    "offline": {"color": style.GREY, "linestyle": (0, (6, 2, 1.5, 2)), "linewidth": 1.6,
+                "fill": True, "label": "offline (powered off)"},
+    "unsecured": {"color": style.PURPLE, "linestyle": (0, (8, 2, 2, 2, 2, 2)),
+                  "linewidth": 1.8, "label": "empty ITL (rollback, no checks)"},
+}
+"""Colour and line style per state; ``fill`` states are areas in ``recovery.png`` (transient
+or switched-off phones under the lines) and lines in sweep curves (where bands are the areas)."""
+RECOVERY_LOOK: dict[str, dict[str, Any]] = {
+    "bulk": {"color": style.BLUE, "linestyle": "-", "linewidth": 2.0,
+             "label": "without a technician (bulk reset, TVS)"},
+    "manual": {"color": style.BLACK, "linestyle": (0, (5, 2)), "linewidth": 1.8,
+               "label": "by a technician (ITL erased at the phone or remotely)"},
+}
+EVENT_LOOK: dict[str, dict[str, Any]] = {
+    "done": {"color": style.DARK, "linestyle": (0, (4, 3)), "linewidth": 0.8,
+             "label": "event (numbered below)"},
+    "refused": {"color": style.GREY, "linestyle": (0, (1, 2)), "linewidth": 1.0,
+                "label": "\u2717 refused by CUCM (nothing changed)"},
+}
+WIDTH = 11.0
 
 
 def recovery_plot(result: RunResult, path: Path) -> None:
-    """Phones by state over time with the timeline marked, and below it the recovery curves:
-    locked phones recovered without a technician against those recovered by hand (PNG,
-    deterministic bytes)."""
+    """Write ``recovery.png`` (deterministic bytes)."""
+    with style.style():
+        style.save(recovery_figure(result), path)
+
+
+def recovery_figure(result: RunResult) -> Figure:
+    """The figure of ``recovery_plot``; call inside ``style.style()``."""
     summary = result.summary
-    scale, unit = time_axis(summary["duration_s"])
-    fig, (states, recovered) = plt.subplots(
-        2, 1, figsize=(11, 7.5), dpi=100, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
-    _state_panel(states, result, scale)
-    _recovery_panel(recovered, result, scale)
-    recovered.set_xlabel(f"time since start ({unit})")
-    states.set_title(f"{summary['scenario']}: {summary['phones_total']:,} phones - locked peak "
-                     f"{summary['locked_peak']:,}, final {summary['locked_final']:,}")
-    fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
+    text = style.list_text(event_lines(result.markers, result.scenario.start), WIDTH - 0.2)
+    with_recoveries = len(result.collector.recovery_time) > 0
+    heights = [3.6] + ([1.5] if with_recoveries else [])
+    fig, main = style.with_footer(WIDTH, sum(heights) + 1.1, text)
+    axes = main.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
+    axis = style.TimeAxis.for_span(summary["duration_s"], result.scenario.start)
+    states = axes[0]
+    _state_panel(states, result, axis)
+    if with_recoveries:
+        axes[1].sharex(states)
+        _recovery_panel(axes[1], result, axis)
+        states.tick_params(labelbottom=False)
+        states.set_xlabel("")
+    marks = [style.Mark(m.at, i, m.status == "refused")
+             for i, m in enumerate(result.markers, start=1)]
+    for i, ax in enumerate(axes):
+        style.draw_marks(ax, marks, axis, badges=i == 0)
+    main.suptitle(_title(result), fontsize=10)
+    return fig
 
 
-def _state_panel(ax: plt.Axes, result: RunResult, scale: float) -> None:
-    ax.set_xlim(0, result.summary["duration_s"] / scale)
-    times = [t / scale for t, _ in result.series]
+def _title(result: RunResult) -> str:
+    s = result.summary
+    head = f"{s['scenario']}: {count(s['phones_total'])} phones"
+    if s["change_start_s"] is None:
+        return f"{head}: no change (no disruptive operation, nothing locked)"
+    parts = [f"change at {at_text(s['change_start_s'], result.scenario.start)}"]
+    recovered, back = s["time_to_99pct_locked_recovered_s"], s["time_to_pre_change_working_s"]
+    if s["ever_locked"]:
+        parts += [f"{count(s['ever_locked'])} phones locked (peak {count(s['locked_peak'])})",
+                  "99 % of them working again "
+                  + (f"after {span(recovered)}" if recovered is not None else "never"),
+                  f"{count(s['locked_phone_hours'])} locked phone-hours"]
+    else:
+        parts.append("nothing locked")
+    parts.append(f"back to {count(s['pre_change_working'])} working phones "
+                 + (f"after {span(back)}" if back is not None else "never"))
+    return f"{head}\n" + style.join_fitting(parts, WIDTH - 0.4)
+
+
+def _state_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
+    series = result.detailed_series
+    times = axis.x(np.array([t for t, _ in series]))
+    counts = np.array([c for _, c in series]).reshape(len(series), len(result.states))
     for i, state in enumerate(result.states):
-        values = [counts[i] for _, counts in result.series]
-        if any(values):
-            ax.plot(times, values, color=COLOURS[state], label=LABELS[state], linewidth=1.8)
-    mark_events(ax, result.markers, scale)
-    ax.set_ylim(0, result.summary["phones_total"] * 1.05 or 1)
+        look = {k: v for k, v in STATES_LOOK[state].items() if k != "fill"}
+        if not counts[:, i].any():
+            continue
+        if STATES_LOOK[state].get("fill"):
+            ax.fill_between(times, counts[:, i], step="post", alpha=0.4, linewidth=0,
+                            zorder=1.5, color=look["color"], label=look["label"])
+        else:
+            ax.plot(times, counts[:, i], drawstyle="steps-post", zorder=2.5, **look)
+    axis.apply(ax, result.summary["duration_s"])
+    ax.set_ylim(0, max(result.summary["phones_total"], 1) * 1.05)
     ax.set_ylabel("phones")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="center right", fontsize=8, framealpha=0.9)
+    style.count_axis(ax.yaxis)
+    handles, _ = ax.get_legend_handles_labels()
+    statuses = {m.status for m in result.markers}
+    handles += [Line2D([], [], **look) for status, look in EVENT_LOOK.items()
+                if status in statuses]
+    style.legend_outside(ax, handles=handles)
 
 
-def _recovery_panel(ax: plt.Axes, result: RunResult, scale: float) -> None:
-    times = [t / scale for t, _, _ in result.recoveries]
-    ax.plot(times, [bulk for _, bulk, _ in result.recoveries], color="#1f77b4",
-            label="without a technician (bulk reset, TVS)", linewidth=1.8)
-    ax.plot(times, [manual for _, _, manual in result.recoveries], color="#8c564b",
-            label="by a technician (ITL erased at the phone or remotely)", linewidth=1.8)
-    for at, _ in result.markers:
-        ax.axvline(at / scale, color="#444444", linestyle="--", linewidth=0.8, alpha=0.5)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("recoveries\n(cumulative)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+def _recovery_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
+    """Cumulative recoveries, exact: a step at every recovery."""
+    collector = result.collector
+    when = np.frombuffer(collector.recovery_time, dtype=np.float64)
+    manual = np.frombuffer(collector.recovery_manual, dtype=np.int8).astype(bool)
+    for name, chosen in (("bulk", when[~manual]), ("manual", when[manual])):
+        if len(chosen):
+            times = np.r_[0.0, chosen, result.summary["duration_s"]]
+            totals = np.r_[0, np.arange(1, len(chosen) + 1), len(chosen)]
+            ax.plot(axis.x(times), totals, drawstyle="steps-post", **RECOVERY_LOOK[name])
+    axis.apply(ax, result.summary["duration_s"])
+    ax.set_ylim(0, max(result.summary["ever_locked"], 1) * 1.08)
+    ax.set_ylabel("locked phones\nrecovered (cumulative)")
+    style.count_axis(ax.yaxis)
+    style.legend_outside(ax)
 
 
-def mark_events(ax: plt.Axes, markers: list[tuple[float, str]], scale: float) -> None:
-    """Each administrator action as a dashed vertical line with its label (times in seconds).
-
-    Labels go in the first row at the top of the axes where they do not run into the previous
-    label of that row (widths estimated from the character count at the 7-point font), so
-    events close in time stay readable. Call after the x limits are set.
-    """
-    x_low, x_high = ax.get_xlim()
-    per_point = (x_high - x_low) / max(ax.get_window_extent().width * 72 / ax.figure.dpi, 1)
-    row_ends: list[float] = []
-    for at, label in markers:
-        x = at / scale
-        ax.axvline(x, color="#444444", linestyle="--", linewidth=0.8, alpha=0.7)
-        row = next((i for i, end in enumerate(row_ends) if end <= x), len(row_ends))
-        if row == len(row_ends):
-            row_ends.append(x)
-        row_ends[row] = x + (len(label) * 3.9 + 8) * per_point
-        ax.annotate(label, xy=(x, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(3, -12 - 11 * row), textcoords="offset points", fontsize=7,
-                    color="#222222")
+def event_lines(markers: list[Marker], start: Any) -> list[str]:
+    """``1  30min (Fri 20:00)  label``; refused ones with ✗ and CUCM's message."""
+    lines = []
+    for number, marker in enumerate(markers, start=1):
+        line = f"{number:>2}  {at_text(marker.at, start)}  {marker.label}"
+        if marker.status == "refused":
+            line += f"  \u2717 refused by CUCM: \"{marker.message}\""
+        lines.append(line)
+    return lines

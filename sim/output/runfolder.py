@@ -21,8 +21,8 @@ from typing import Any
 from sim import __version__
 from sim.errors import ConfigError
 from sim.fleet.run import RunResult
+from sim.output.formats import at, count, number, span
 from sim.output.plots import recovery_plot
-from sim.scenario.durations import format_duration
 
 DEVICETLINFO_HEADER = ("phone", "population", "tftp_server", "phone_itl_sha1",
                        "tftp_itl_sha1", "itl_file_status", "recoverable_by_bulk_reset", "state")
@@ -88,26 +88,69 @@ def recoveries_csv(result: RunResult) -> str:
 
 
 def text_summary(result: RunResult, out: Path | None = None) -> str:
-    """The one-screen summary printed at the end of ``itlsim run``."""
+    """The one-screen summary printed at the end of ``itlsim run``: what changed, what locked
+    and for how long (the outcome metrics, README), the load, every refused operation with
+    CUCM's message, and where the files are. Counts carry thousands separators."""
     s = result.summary
-    ttr = s["time_to_99pct_trusted_s"]
+    start = result.scenario.start
     lines = [
-        f"scenario {s['scenario']} (seed {s['seed']}): {s['phones_total']:,} phones, "
-        f"{s['duration_s'] / 3600:g} h simulated in {result.wall_time:.1f} s",
-        f"  locked: peak {s['locked_peak']:,}, final {s['locked_final']:,} "
-        f"(ever locked {s['ever_locked']:,})",
-        f"  recovered: {s['recovered_bulk']:,} without a technician, {s['recovered_manual']:,} "
-        f"by hand ({s['manual_visits']:,} visits, {s['remote_fixes']:,} remote); "
-        f"not recovered {s['not_recovered']:,}",
-        "  99% trusted: " + ("never" if ttr is None else f"at {format_duration(ttr)}"),
-        f"  load: TFTP peak {s['tftp_peak_in_use']} in use / {s['tftp_peak_queue']} queued; "
-        f"TVS peak {s['tvs_peak_in_use']} in use",
-        f"  {s['phone_boots']:,} phone boots, {s['simulated_events']:,} events, "
-        f"{s['rsa_verifications']} RSA verifications",
+        f"scenario {s['scenario']} (seed {s['seed']}): {count(s['phones_total'])} phones, "
+        f"{span(s['duration_s'])} simulated in {result.wall_time:.1f} s",
+        *_change_lines(s, start),
+        f"  load: TFTP peak {count(s['tftp_peak_in_use'])} in use / "
+        f"{count(s['tftp_peak_queue'])} queued; TVS peak {count(s['tvs_peak_in_use'])} in use / "
+        f"{count(s['tvs_peak_queue'])} queued",
+        f"  {count(s['phone_boots'])} phone boots, {count(s['simulated_events'])} events, "
+        f"{count(s['rsa_verifications'])} RSA verifications",
+        *_lock_reason_lines(s),
+        f"  operations: {count(s['operations']['done'])} done, "
+        f"{count(s['operations']['refused'])} refused by CUCM",
+        *(f"    refused at {at(t, start)}: {entry.get('command', entry['action'])}"
+          f"{' on ' + entry['node'] if entry.get('node') else ''}: \"{entry['message']}\""
+          for t, entry in result.collector.operation_log if entry.get("status") == "refused"),
     ]
-    if s["lock_reasons"]:
-        top = sorted(s["lock_reasons"].items(), key=lambda kv: -kv[1])[:3]
-        lines.append("  lock reasons: " + "; ".join(f"{r} x{n:,}" for r, n in top))
     if out is not None:
         lines.append(f"  results: {out}")
     return "\n".join(lines)
+
+
+def _change_lines(s: dict[str, Any], start: Any) -> list[str]:
+    """The change and the outcome metrics, or why they do not apply."""
+    if s["change_start_s"] is None:
+        return ["  change: none (no disruptive operation was carried out and no phone locked):"
+                " no outcome metrics"]
+    lines = [f"  change: {s['change_started_by']} at {at(s['change_start_s'], start)}",
+             f"  locked: peak {count(s['locked_peak'])}, final {count(s['locked_final'])}; "
+             f"{count(s['ever_locked'])} phones locked at some time "
+             f"({count(s['lock_events'])} lock events)"]
+    if s["ever_locked"]:
+        recovered = s["time_to_99pct_locked_recovered_s"]
+        lines += [
+            f"  recovered: {count(s['recovered_bulk'])} without a technician, "
+            f"{count(s['recovered_manual'])} by hand ({count(s['manual_visits'])} visits, "
+            f"{count(s['remote_fixes'])} remote); not recovered {count(s['not_recovered'])}",
+            "  99% of locked phones working again: "
+            + (f"{span(recovered)} after the change" if recovered is not None
+               else "not within the run"),
+            f"  locked phone-hours: {number(s['locked_phone_hours'])}"]
+    back = s["time_to_pre_change_working_s"]
+    lines.append(f"  back to the {count(s['pre_change_working'])} working phones before the "
+                 "change: " + (f"{span(back)} after it" if back is not None
+                               else "not within the run"))
+    if s["outage_phones"]:
+        lines.append(f"  outage per phone (booting or locked after the change, "
+                     f"{count(s['outage_phones'])} phones): median {span(s['outage_median_s'])}"
+                     f", 95th percentile {span(s['outage_p95_s'])}")
+    return lines
+
+
+def _lock_reason_lines(s: dict[str, Any]) -> list[str]:
+    """Each lock reason with its lock events and the phones they locked (a phone can lock
+    more than once), the three most frequent first."""
+    events, phones = s["lock_reasons"], s["lock_reason_phones"]
+    top = sorted(events, key=lambda reason: (-events[reason], reason))
+    lines = [f"    {reason}: {count(events[reason])} lock events, {count(phones[reason])} phones"
+             for reason in top[:3]]
+    if len(top) > 3:
+        lines.append(f"    ... and {len(top) - 3} more reasons (summary.json)")
+    return ["  lock reasons:", *lines] if lines else []
