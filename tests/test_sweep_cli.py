@@ -67,7 +67,7 @@ def test_errors_are_one_line(sweep_file: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == (f"itlsim: {sweep_file}:11 [parameters.tvs_at.valus]: unknown key "
                              f"'valus'; did you mean 'values'? (valid keys: path, values, zip, "
-                             f"expr, label, unit)\n")
+                             f"expr, label, unit, categorical, value_labels)\n")
     both = run("sweep", str(sweep_file), "--workers", "1", "--scheduler", "tcp://x:1")
     assert both.exit_code == 2 and "--workers and --scheduler exclude each other" in both.stderr
     missing = run("plot", str(tmp_path / "nothing"))

@@ -9,7 +9,8 @@ import pytest
 from sweep_helpers import sweep_text
 
 from sim.errors import ItlsimError
-from sim.output.sweepplots import metric_label, render
+from sim.output.sweepplots import render
+from sim.output.sweepview import metric_label
 from sim.sweep.runner import run_sweep
 from sim.sweep.spec import load_sweep
 
@@ -28,7 +29,7 @@ path = "recovery.technicians"
 values = [1]
 """
 HEADER = 'replications = 2\ndescription = "locks by TVS time and phones off"\n' \
-         'metrics = ["locked_final", "time_to_99pct_trusted_s"]'
+         'metrics = ["locked_final", "time_to_99pct_locked_recovered_s"]'
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_default_plots_in_png_and_svg(results: Path) -> None:
     names = sorted(p.name for p in written)
     assert names == sorted(f"{stem}.{fmt}" for fmt in ("png", "svg") for stem in (
         "curves", "metric_locked_final", "heatmap_locked_final",
-        "metric_time_to_99pct_trusted_s", "heatmap_time_to_99pct_trusted_s"))
+        "metric_time_to_99pct_locked_recovered_s", "heatmap_time_to_99pct_locked_recovered_s"))
     for path in written:
         assert path.parent == results / "plots"
         data = path.read_bytes()
@@ -65,7 +66,8 @@ def test_one_kind_into_one_file(results: Path, tmp_path: Path) -> None:
     written = render(results, kind="metric", metric="phone_boots", x="offline",
                      out=tmp_path / "boots.svg")
     assert written == [tmp_path / "boots.svg"]
-    assert "phone boots (boots)" in written[0].read_text()
+    svg = written[0].read_text()
+    assert "phone boots" in svg and "phone boots (boots)" not in svg
     curves = render(results, kind="curves", where="offline > 0", formats=("png",),
                     out=tmp_path)
     assert curves == [tmp_path / "curves.png"]
@@ -86,8 +88,10 @@ def test_plot_errors_are_one_line(results: Path, options: dict, message: str) ->
 
 
 def test_metric_labels() -> None:
-    assert metric_label("time_to_99pct_trusted_s") == (
-        "time until 99 % of phones trust the cluster again", "s")
-    assert metric_label("lock_reasons.tvs-untrusted") == ("phones locked because tvs-untrusted",
-                                                          "phones")
+    assert metric_label("time_to_99pct_locked_recovered_s") == (
+        "time from the change until 99 % of the locked phones work again", "s")
+    assert metric_label("lock_reasons.tvs-untrusted") == (
+        "lock events with reason tvs-untrusted", "lock events")
+    assert metric_label("lock_reason_phones.tvs-untrusted") == (
+        "phones locked with reason tvs-untrusted", "phones")
     assert metric_label("new_metric") == ("new_metric", "")

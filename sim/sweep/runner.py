@@ -28,7 +28,7 @@ from sim.scenario.scenario import Scenario, scenario_hash
 from sim.sweep.executors import BatchedWriter, PlannedRun, stream
 from sim.sweep.provenance import Provenance, current
 from sim.sweep.seeds import replication_seeds
-from sim.sweep.spec import SweepSpec
+from sim.sweep.spec import SweepSpec, comparable
 from sim.sweep.stats import point_stats
 from sim.sweep.store import SweepStore, store_path
 from sim.sweep.task import FAILED, Outcome, seeded
@@ -203,4 +203,8 @@ def sweep_info(spec: SweepSpec) -> dict[str, object]:
             "root_seed": spec.root_seed, "constraint": spec.constraint.text
             if spec.constraint else None, "metrics": list(spec.metrics),
             "parameters": [{"name": p.name, "path": p.dotted, "label": p.label, "unit": p.unit,
-                            "expr": p.expr.text if p.expr else None} for p in spec.parameters]}
+                            "expr": p.expr.text if p.expr else None,
+                            "categorical": p.categorical, "value_labels": p.value_labels or {},
+                            "values": None if p.values is None
+                            else [comparable(v) for v in p.values]}
+                           for p in spec.parameters]}

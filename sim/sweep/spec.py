@@ -89,7 +89,14 @@ PARAMETER = Table({
     "expr": Value(str, None, help="computed from other parameters, e.g. 'cm_at + gap'"),
     "label": Value(str, None, help="axis and legend text (default: the name and path)"),
     "unit": Value(str, "", help="shown on axes; for times one of s, min, h, d (values are "
-                                "then shown in that unit)"),
+                                "then shown in that unit); for counts a plural noun, e.g. "
+                                "'technicians' (values then read '1 technician')"),
+    "categorical": Value(bool, False, help="plot the values as categories in file order, "
+                                           "evenly spaced, not on a number line (default "
+                                           "false; true for values that name cases)"),
+    "value_labels": Table({}, required=False, extra=Value(str),
+                          help="text for particular values on axes and legends, e.g. "
+                               "{ 0 = \"all at once\" }"),
 })
 SWEEP_SCHEMA = Table({
     "sweep": SWEEP,
@@ -109,6 +116,8 @@ class Parameter:
     expr: Expression | None
     label: str
     unit: str
+    categorical: bool = False
+    value_labels: Mapping[str, str] | None = None
 
     @property
     def dotted(self) -> str | None:
@@ -233,7 +242,8 @@ def _parameters(source: TomlSource, tables: dict[str, Any], base: dict[str, Any]
         label = fields["label"] or (f"{name} ({fields['path']})" if path else name)
         result.append(Parameter(name, path, None if fields["values"] is None
                                 else tuple(fields["values"]), fields["zip"], expr, label,
-                                fields["unit"]))
+                                fields["unit"], fields["categorical"],
+                                dict(fields["value_labels"])))
     return tuple(result)
 
 
