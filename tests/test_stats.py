@@ -22,11 +22,11 @@ def store(tmp_path: Path):
         opened.save_sweep({"parameters": [{"name": "technicians"}]})
         opened.save_points([A, B, C])
         opened.write(
-            [outcome(A, r, {"locked_final": v, "time_to_99pct_trusted_s": t})
+            [outcome(A, r, {"locked_final": v, "time_to_99pct_locked_recovered_s": t})
              for r, (v, t) in enumerate([(1, 10.0), (2, None), (3, 20.0), (4, None)])]
-            + [outcome(B, 0, {"locked_final": 5, "time_to_99pct_trusted_s": None},
+            + [outcome(B, 0, {"locked_final": 5, "time_to_99pct_locked_recovered_s": None},
                        locked=(0, 1, 2)),
-               outcome(B, 1, {"locked_final": 7, "time_to_99pct_trusted_s": None},
+               outcome(B, 1, {"locked_final": 7, "time_to_99pct_locked_recovered_s": None},
                        locked=(0, 3, 4))])
         yield opened
 
@@ -49,16 +49,16 @@ def test_mean_sd_and_t_interval(store: SweepStore) -> None:
 
 
 def test_none_values_do_not_count(store: SweepStore) -> None:
-    t = row(point_stats(store), 1, "time_to_99pct_trusted_s")
+    t = row(point_stats(store), 1, "time_to_99pct_locked_recovered_s")
     half = T_975[1] * math.sqrt(50) / math.sqrt(2)
     assert (t["n"], t["mean"]) == (2, 15.0)
     assert t["half_width"] == pytest.approx(half, rel=1e-12)
-    never = row(point_stats(store), 2, "time_to_99pct_trusted_s")
+    never = row(point_stats(store), 2, "time_to_99pct_locked_recovered_s")
     assert never["n"] == 0 and math.isnan(never["mean"])
 
 
 def test_a_single_replication_has_no_interval(store: SweepStore) -> None:
-    store.write([outcome(C, 0, {"locked_final": 9, "time_to_99pct_trusted_s": 1.0})])
+    store.write([outcome(C, 0, {"locked_final": 9, "time_to_99pct_locked_recovered_s": 1.0})])
     c = row(point_stats(store, ["locked_final"]), 3, "locked_final")
     assert (c["n"], c["mean"]) == (1, 9.0)
     assert math.isnan(c["sd"]) and math.isnan(c["ci_low"])

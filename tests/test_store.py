@@ -13,7 +13,8 @@ from sim.errors import ItlsimError
 from sim.sweep.store import STORE_FILE, SweepStore, flatten, store_path
 from sim.sweep.task import FAILED, Outcome
 
-SUMMARY = {"scenario": "tiny", "seed": 7, "locked_final": 3, "time_to_99pct_trusted_s": None,
+SUMMARY = {"scenario": "tiny", "seed": 7, "locked_final": 3,
+           "time_to_99pct_locked_recovered_s": None,
            "final_states": {"trusted": 57, "locked": 3}, "lock_reasons": {"tvs-untrusted": 3},
            "flag": True}
 A, B = point(0, technicians=1), point(1, technicians=2)
@@ -27,7 +28,7 @@ def store(tmp_path: Path):
 
 
 def test_flatten_keeps_numbers_and_nones_of_every_level() -> None:
-    assert flatten(SUMMARY) == {"locked_final": 3.0, "time_to_99pct_trusted_s": None,
+    assert flatten(SUMMARY) == {"locked_final": 3.0, "time_to_99pct_locked_recovered_s": None,
                                 "final_states.trusted": 57.0, "final_states.locked": 3.0,
                                 "lock_reasons.tvs-untrusted": 3.0}
 
@@ -45,7 +46,7 @@ def test_round_trip_into_pandas(store: SweepStore) -> None:
                                                                         name=None)) == [
         (1, 0, 100), (1, 1, 101)]
     assert metrics["lock_reasons.tvs-untrusted"].tolist() == [3.0, 0.0]  # absent counter = 0
-    assert metrics["time_to_99pct_trusted_s"].isna().all()  # none stays missing
+    assert metrics["time_to_99pct_locked_recovered_s"].isna().all()  # none stays missing
     runs = store.runs()
     assert runs.set_index(["technicians", "replication"]).loc[(2, 0), "error"] == \
         "ValueError: boom"

@@ -286,12 +286,15 @@ def _tuple(key: Any) -> tuple:
 
 
 def _small_n_note(table: pd.DataFrame, view: SweepView) -> str:
-    """Say where fewer replications than planned have a value (e.g. some never did)."""
-    short = table[(table["n"] < view.replications())]
+    """Name the points where fewer replications than planned have a value (a run that never
+    reaches it has none), so a mean over fewer runs is not read as one over all."""
+    short = table[table["n"] < view.replications()]
     if short.empty:
         return ""
-    return (f"; {len(short)} of {len(table)} points have a value in fewer replications "
-            f"(a run that never reaches it has none): their mean is over those that do")
+    named = ["; ".join(view.show(p, row[p]) for p in view.varying()) + f" (n = {row['n']})"
+             for row in short.head(4).to_dict("records")]
+    more = f" and {len(short) - 4} more" if len(short) > 4 else ""
+    return f". Fewer replications have a value at: {' | '.join(named)}{more}"
 
 
 def _ci_note(view: SweepView, marks: str) -> str:

@@ -47,7 +47,7 @@ from sim.scenario.schema import ArrayOf, Table, Value, at_least, suggest, valida
 from sim.scenario.tomlsource import KeyPath, TomlSource
 from sim.sweep.safeexpr import Expression
 
-DEFAULT_METRICS = ("locked_final", "ever_locked", "time_to_99pct_trusted_s")
+DEFAULT_METRICS = ("locked_final", "ever_locked", "time_to_99pct_locked_recovered_s")
 _PATH = re.compile(r"^[A-Za-z_][\w-]*(\.([A-Za-z_][\w-]*|\d+))*$")
 
 
