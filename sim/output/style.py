@@ -51,7 +51,7 @@ STYLE: dict[Any, Any] = {
 # ConciseDateFormatter by tick level (years, months, days, hours, minutes, seconds): days as
 # weekday and date ("Fri 18"), because scenarios tell their story by weekday
 CLOCK_FORMATS = ["%Y", "%b", "%a %d", "%H:%M", "%H:%M", "%S.%f"]
-CLOCK_ZERO_FORMATS = ["", "%Y", "%b", "%a %d", "%a %H:%M", "%H:%M"]
+CLOCK_ZERO_FORMATS = ["", "%Y", "%b", "%a %d", "%H:%M", "%H:%M"]
 CLOCK_OFFSET_FORMATS = ["", "%Y", "%Y-%m", "%Y-%m-%d", "%a %Y-%m-%d", "%a %Y-%m-%d %H:%M"]
 BADGE_GAP = 3.0  # points between neighbouring event badges
 

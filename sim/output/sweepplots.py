@@ -89,32 +89,37 @@ def _panels(view: SweepView, table: pd.DataFrame, others: list[str]
 
 def metric_plot(view: SweepView, metric: str, x: str, stem: Path,
                 formats: Sequence[str] = FORMATS) -> list[Path]:
-    """``metric`` (mean, 95 % CI error bars) against parameter ``x``: a line per value of the
-    next varying parameter, a panel per combination of the others."""
+    """``metric`` (mean, 95 % CI error bars) against parameter ``x`` (``metric_figure``)."""
     with style.style():
-        table = _stats(view, metric)
-        others = [p for p in view.varying() if p != x]
-        yscale, ylabel, counts = _metric_axis(metric, table["mean"])
-        panels = _panels(view, table, others)
-        width = 4.6 if len(panels) > 1 else 8.4
-        note = style.list_text([_ci_note(view, "bars") + _small_n_note(table, view)],
-                               width * min(len(panels), COLUMNS))
-        fig, main, axes = _grid(len(panels), width, 4.2, note)
-        for ax, (title, lines) in zip(axes, panels, strict=True):
-            _metric_panel(ax, view, x, lines, yscale)
-            ax.set_title(title, fontsize=9)
-            (style.count_axis if counts else style.number_axis)(ax.yaxis)
-        axes[0].set_ylim(bottom=0)  # after every panel's data: shared, never truncated
-        for ax in axes[::COLUMNS]:
-            ax.set_ylabel(ylabel)
-        if others:
-            handles, labels = axes[0].get_legend_handles_labels()
-            main.legend(handles, labels, loc="outside lower center",
-                        ncols=style.legend_columns(labels, fig.get_figwidth() - 0.4))
-        main.suptitle(style.fit(view.title(f"{metric_label(metric)[0]} vs "
-                                           f"{view.parameters[x]['label']}"),
-                                fig.get_figwidth() - 0.4), fontsize=10)
-        return _save(fig, stem, formats)
+        return _save(metric_figure(view, metric, x), stem, formats)
+
+
+def metric_figure(view: SweepView, metric: str, x: str) -> Figure:
+    """``metric`` against ``x``: a line per value of the next varying parameter, a panel per
+    combination of the others; call inside ``style.style()``."""
+    table = _stats(view, metric)
+    others = [p for p in view.varying() if p != x]
+    yscale, ylabel, counts = _metric_axis(metric, table["mean"])
+    panels = _panels(view, table, others)
+    width = 4.6 if len(panels) > 1 else 8.4
+    note = style.list_text([_ci_note(view, "bars") + _small_n_note(table, view)],
+                           width * min(len(panels), COLUMNS))
+    fig, main, axes = _grid(len(panels), width, 4.2, note)
+    for ax, (title, lines) in zip(axes, panels, strict=True):
+        _metric_panel(ax, view, x, lines, yscale)
+        ax.set_title(title, fontsize=9)
+        (style.count_axis if counts else style.number_axis)(ax.yaxis)
+    axes[0].set_ylim(bottom=0)  # after every panel's data: shared, never truncated
+    for ax in axes[::COLUMNS]:
+        ax.set_ylabel(ylabel)
+    if others:
+        handles, labels = axes[0].get_legend_handles_labels()
+        main.legend(handles, labels, loc="outside lower center",
+                    ncols=style.legend_columns(labels, fig.get_figwidth() - 0.4))
+    main.suptitle(style.fit(view.title(f"{metric_label(metric)[0]} vs "
+                                       f"{view.parameters[x]['label']}"),
+                            fig.get_figwidth() - 0.4), fontsize=10)
+    return fig
 
 
 def _metric_panel(ax: Axes, view: SweepView, x: str, lines: list[tuple[str, pd.DataFrame]],
@@ -142,7 +147,14 @@ def _metric_panel(ax: Axes, view: SweepView, x: str, lines: list[tuple[str, pd.D
 
 def heatmap_plot(view: SweepView, metric: str, x: str, y: str, stem: Path,
                  formats: Sequence[str] = FORMATS) -> list[Path]:
-    """Mean ``metric`` over a grid of parameters ``x`` and ``y``, each cell annotated."""
+    """Mean ``metric`` over a grid of parameters ``x`` and ``y`` (``heatmap_figure``)."""
+    with style.style():
+        return _save(heatmap_figure(view, metric, x, y), stem, formats)
+
+
+def heatmap_figure(view: SweepView, metric: str, x: str, y: str) -> Figure:
+    """Mean ``metric`` over a grid of parameters ``x`` and ``y``, each cell annotated; call
+    inside ``style.style()``."""
     table = _stats(view, metric)
     if table.duplicated([x, y]).any():
         rest = [p for p in view.varying() if p not in (x, y)]
@@ -153,24 +165,23 @@ def heatmap_plot(view: SweepView, metric: str, x: str, y: str, stem: Path,
     grid = table.pivot(index=y, columns=x, values="mean").reindex(index=rows, columns=columns)
     half = table.pivot(index=y, columns=x, values="half_width").reindex_like(grid)
     scale, label, counts = _metric_axis(metric, table["mean"])
-    with style.style():
-        fig, main = style.with_footer(9, 6.2, style.list_text(
-            [_ci_note(view, "±") + "; 'none': no replication has a value"], 8.8))
-        ax = main.subplots()
-        ax.grid(False)
-        cells = grid.to_numpy(dtype=float) / scale
-        image = ax.imshow(cells, origin="lower", aspect="auto",
-                          cmap=matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9"))
-        bar = main.colorbar(image, ax=ax, label=label)
-        (style.count_axis if counts else style.number_axis)(bar.ax.yaxis)
-        _annotate_cells(ax, cells, half.to_numpy(dtype=float) / scale, image.norm)
-        ax.set_xticks(range(len(columns)), [view.value_text(x, v) for v in columns])
-        ax.set_yticks(range(len(rows)), [view.value_text(y, v) for v in rows])
-        ax.set_xlabel(view.parameters[x]["label"])
-        ax.set_ylabel(view.parameters[y]["label"])
-        main.suptitle(style.fit(view.title(f"{metric_label(metric)[0]} (mean over "
-                                           f"replications)"), 8.6), fontsize=10)
-        return _save(fig, stem, formats)
+    fig, main = style.with_footer(9, 6.2, style.list_text(
+        [_ci_note(view, "±") + "; 'none': no replication has a value"], 8.8))
+    ax = main.subplots()
+    ax.grid(False)
+    cells = grid.to_numpy(dtype=float) / scale
+    image = ax.imshow(cells, origin="lower", aspect="auto",
+                      cmap=matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9"))
+    bar = main.colorbar(image, ax=ax, label=label)
+    (style.count_axis if counts else style.number_axis)(bar.ax.yaxis)
+    _annotate_cells(ax, cells, half.to_numpy(dtype=float) / scale, image.norm)
+    ax.set_xticks(range(len(columns)), [view.value_text(x, v) for v in columns])
+    ax.set_yticks(range(len(rows)), [view.value_text(y, v) for v in rows])
+    ax.set_xlabel(view.parameters[x]["label"])
+    ax.set_ylabel(view.parameters[y]["label"])
+    main.suptitle(style.fit(view.title(f"{metric_label(metric)[0]} (mean over "
+                                       f"replications)"), 8.6), fontsize=10)
+    return fig
 
 
 def _annotate_cells(ax: Axes, cells: np.ndarray, half: np.ndarray, norm: Any) -> None:
@@ -185,9 +196,16 @@ def _annotate_cells(ax: Axes, cells: np.ndarray, half: np.ndarray, norm: Any) ->
 
 
 def curves_plot(view: SweepView, stem: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Phones per state over time for a few points (``curves_figure``)."""
+    with style.style():
+        return _save(curves_figure(view), stem, formats)
+
+
+def curves_figure(view: SweepView) -> Figure:
     """Phones per state over time for up to ``MAX_CURVES`` points (spread over the sweep):
     the mean across replications as a step line, the 95 % CI as a band, the events numbered
-    (the same event has the same number in every panel; the list is below)."""
+    (the same event has the same number in every panel; the list is below); call inside
+    ``style.style()``."""
     points = _curve_points(view)
     curves = curve_stats(view.store, points.point_key)
     duration = float(curves["time_s"].max()) if len(curves) else 3600.0
@@ -196,27 +214,26 @@ def curves_plot(view: SweepView, stem: Path, formats: Sequence[str] = FORMATS) -
     labels = list(dict.fromkeys(m.label for ms in markers.values() for m in ms))
     events = [f"{i:>2}  {label}" for i, label in enumerate(labels, start=1)]
     columns = min(len(points), COLUMNS)
-    with style.style():
-        footer = style.list_text(events + [_ci_note(view, "bands")], 4.6 * columns + 0.6)
-        fig, main, axes = _grid(len(points), 4.6, 3.3, footer)
-        for ax, point in zip(axes, points.to_dict("records"), strict=True):
-            _curve_panel(ax, view, point, curves[curves.point_key == point["point_key"]], axis)
-            axis.apply(ax, duration)
-            style.count_axis(ax.yaxis)
-            style.draw_marks(ax, [style.Mark(m.at, labels.index(m.label) + 1,
-                                             m.status == "refused")
-                                  for m in markers[point["point_key"]]], axis, badges=True)
-        axes[0].set_ylim(bottom=0)
-        for ax in axes[::COLUMNS]:
-            ax.set_ylabel("phones")
-        handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
-        shown = [look["label"] for look in STATES_LOOK.values() if look["label"] in handles]
-        main.legend([handles[label] for label in shown], shown, loc="outside lower center",
-                    ncols=style.legend_columns(shown, fig.get_figwidth() - 0.4))
-        main.suptitle(style.fit(view.title("phones by state over time (mean of the "
-                                           "replications, 95 % CI band)"),
-                                fig.get_figwidth() - 0.4), fontsize=10)
-        return _save(fig, stem, formats)
+    footer = style.list_text(events + [_ci_note(view, "bands")], 4.6 * columns + 0.6)
+    fig, main, axes = _grid(len(points), 4.6, 3.3, footer)
+    for ax, point in zip(axes, points.to_dict("records"), strict=True):
+        _curve_panel(ax, view, point, curves[curves.point_key == point["point_key"]], axis)
+        axis.apply(ax, duration)
+        style.count_axis(ax.yaxis)
+        style.draw_marks(ax, [style.Mark(m.at, labels.index(m.label) + 1,
+                                         m.status == "refused")
+                              for m in markers[point["point_key"]]], axis, badges=True)
+    axes[0].set_ylim(bottom=0)
+    for ax in axes[::COLUMNS]:
+        ax.set_ylabel("phones")
+    handles = {h.get_label(): h for ax in axes for h in ax.get_lines()}
+    shown = [look["label"] for look in STATES_LOOK.values() if look["label"] in handles]
+    main.legend([handles[label] for label in shown], shown, loc="outside lower center",
+                ncols=style.legend_columns(shown, fig.get_figwidth() - 0.4))
+    main.suptitle(style.fit(view.title("phones by state over time (mean of the "
+                                       "replications, 95 % CI band)"),
+                            fig.get_figwidth() - 0.4), fontsize=10)
+    return fig
 
 
 def _curve_points(view: SweepView) -> pd.DataFrame:
