@@ -248,3 +248,29 @@ def test_itl_reset_restarts_tftp_so_phones_wait_out_the_outage(tmp_path: Path) -
     assert len(recovered) == 60
     assert min(recovered) >= 2400 + 300  # not before the 5-minute restart is over
     assert json.loads(files["summary.json"])["locked_final"] == 0
+
+
+def test_refusals_by_version_warn_in_validate_and_show_in_the_run(tmp_path: Path) -> None:
+    """Issue 10 item 1: on 8.6 CUCM refuses `utils itl reset` (no ITLRecovery, A4, section 2).
+    validate warns (exit 0), the run simulates the refusal and the summary prints CUCM's
+    message; recovery.png marks it refused."""
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_RUN.replace('version = "10.5(2)"', 'version = "8.6(2)"'))
+    checked = CliRunner().invoke(main, ["validate", str(path)])
+    assert checked.exit_code == 0
+    assert checked.stderr == (f"itlsim: warning: {path}:34 [events.1.action]: CUCM 8.6 refuses "
+                              f"itl_reset at 40 min: there is no ITLRecovery key before CUCM "
+                              f"10.0(1) (section 2); the run simulates the refusal (nothing "
+                              f"changes)\n")
+    assert checked.stdout.startswith(f"{path}: OK - scenario 'small': 1-node 8.6")
+    ran = invoke("run", str(path), "--out", str(tmp_path / "out"))
+    assert ran.exit_code == 0, ran.output
+    assert ("  operations: 2 done, 1 refused by CUCM\n"
+            "    refused at 40min: utils itl reset localkey on cucm1:\n"
+            "      \"Executed command unsuccessfully: utils itl reset needs 10.0(1) or later\"\n"
+            ) in ran.output
+    (folder,) = (tmp_path / "out" / "small").iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["operations"] == {"done": 2, "refused": 1}
+    assert summary["locked_final"] == 60  # nothing recovered the phones
+    assert summary["time_to_99pct_locked_recovered_s"] is None

@@ -27,9 +27,9 @@ Handler = Callable[["Timeline", dict[str, Any], float], Outcome | None]
 
 
 class Marker(NamedTuple):
-    """A scenario event as plots mark it: when, its label (the note, else the action), whether
-    CUCM carried it out (``done``) or refused it (``refused``: nothing changed), and CUCM's
-    message for a refusal. A tuple, so it is stored as a JSON list."""
+    """A scenario event as plots mark it: when, its label (the note, else CUCM's command, else
+    the action), whether CUCM carried it out (``done``) or refused it (``refused``: nothing
+    changed), and CUCM's message for a refusal. A tuple, so it is stored as a JSON list."""
 
     at: float
     label: str
@@ -71,7 +71,8 @@ class Timeline:
         else:
             entry["status"] = "done"
         self.model.collector.operation(now, entry)
-        self._applied.append(Marker(now, event.note or event.action, entry["status"],
+        label = event.note or entry.get("command") or event.action.replace("_", " ")
+        self._applied.append(Marker(now, label, entry["status"],
                                     entry["message"] if entry["status"] == "refused" else ""))
 
     def markers(self) -> list[Marker]:

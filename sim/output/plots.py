@@ -94,13 +94,14 @@ def _title(result: RunResult) -> str:
     recovered, back = s["time_to_99pct_locked_recovered_s"], s["time_to_pre_change_working_s"]
     if s["ever_locked"]:
         parts += [f"{count(s['ever_locked'])} phones locked (peak {count(s['locked_peak'])})",
-                  "99 % of them working again "
-                  + (f"after {span(recovered)}" if recovered is not None else "never"),
+                  f"99 % of them working again after {span(recovered)}" if recovered is not None
+                  else "fewer than 99 % of them working again by the end",
                   f"{count(s['locked_phone_hours'])} locked phone-hours"]
     else:
         parts.append("nothing locked")
-    parts.append(f"back to {count(s['pre_change_working'])} working phones "
-                 + (f"after {span(back)}" if back is not None else "never"))
+    working = count(s["pre_change_working"])
+    parts.append(f"back to {working} working phones after {span(back)}" if back is not None
+                 else f"not back to {working} working phones by the end")
     return f"{head}\n" + style.join_fitting(parts, WIDTH - 0.4)
 
 

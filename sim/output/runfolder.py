@@ -15,6 +15,7 @@ import os
 import platform
 import shutil
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +106,8 @@ def text_summary(result: RunResult, out: Path | None = None) -> str:
         *_lock_reason_lines(s),
         f"  operations: {count(s['operations']['done'])} done, "
         f"{count(s['operations']['refused'])} refused by CUCM",
-        *(f"    refused at {at(t, start)}: {entry.get('command', entry['action'])}"
-          f"{' on ' + entry['node'] if entry.get('node') else ''}: \"{entry['message']}\""
-          for t, entry in result.collector.operation_log if entry.get("status") == "refused"),
+        *(_refused(t, entry, start) for t, entry in result.collector.operation_log
+          if entry.get("status") == "refused"),
     ]
     if out is not None:
         lines.append(f"  results: {out}")
@@ -122,7 +122,8 @@ def _change_lines(s: dict[str, Any], start: Any) -> list[str]:
     lines = [f"  change: {s['change_started_by']} at {at(s['change_start_s'], start)}",
              f"  locked: peak {count(s['locked_peak'])}, final {count(s['locked_final'])}; "
              f"{count(s['ever_locked'])} phones locked at some time "
-             f"({count(s['lock_events'])} lock events)"]
+             f"({count(s['lock_events'])} lock events)" if s["ever_locked"]
+             else "  locked: none"]
     if s["ever_locked"]:
         recovered = s["time_to_99pct_locked_recovered_s"]
         lines += [
@@ -138,10 +139,19 @@ def _change_lines(s: dict[str, Any], start: Any) -> list[str]:
                  "change: " + (f"{span(back)} after it" if back is not None
                                else "not within the run"))
     if s["outage_phones"]:
-        lines.append(f"  outage per phone (booting or locked after the change, "
-                     f"{count(s['outage_phones'])} phones): median {span(s['outage_median_s'])}"
-                     f", 95th percentile {span(s['outage_p95_s'])}")
+        lines += [f"  outage per phone, booting or locked after the change "
+                  f"({count(s['outage_phones'])} phones):",
+                  f"    median {span(s['outage_median_s'])}, 95th percentile "
+                  f"{span(s['outage_p95_s'])}"]
     return lines
+
+
+def _refused(t: float, entry: dict[str, Any], start: Any) -> str:
+    """A refused operation and CUCM's message, wrapped under it."""
+    node = f" on {entry['node']}" if entry.get("node") else ""
+    head = f"    refused at {at(t, start)}: {entry.get('command', entry['action'])}{node}:"
+    return head + "\n" + textwrap.fill(f"\"{entry['message']}\"", 94,
+                                       initial_indent="      ", subsequent_indent="       ")
 
 
 def _lock_reason_lines(s: dict[str, Any]) -> list[str]:

@@ -156,7 +156,8 @@ def draw_marks(ax: Axes, marks: Sequence[Mark], axis: TimeAxis, *, badges: bool)
         return
     for group in _badge_groups(ax, marks, axis):
         refused = all(m.refused for m in group)
-        ax.annotate(_numbers(group), xy=(axis.x(group[0].at), 1.0),
+        middle = (axis.x(group[0].at) + axis.x(group[-1].at)) / 2  # over the group's lines
+        ax.annotate(_numbers(group), xy=(middle, 1.0),
                     xycoords=("data", "axes fraction"), xytext=(0, 3),
                     textcoords="offset points", ha="center", va="bottom", fontsize=7,
                     color=GREY if refused else BLACK, annotation_clip=False,

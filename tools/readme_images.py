@@ -1,0 +1,63 @@
+"""Regenerate the README's images in docs/img/ from the current code, and print the run
+summaries the README quotes.
+
+    python tools/readme_images.py
+
+Runs the scenarios the README shows (``SCENARIOS``: their ``recovery.png``) and the example
+sweep it discusses (``SWEEP_PLOTS``: the plots named there, with the sweep file's own
+replications) in a temporary folder, copies the PNGs to docs/img/ and prints each run's text
+summary (the wall time in it varies; everything else is reproducible). About half a minute on
+two cores.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from sim.output.runfolder import text_summary
+from sim.output.runjob import run_scenario_file
+from sim.output.sweepplots import render
+from sim.sweep.executors import open_executor
+from sim.sweep.runner import run_sweep
+from sim.sweep.spec import load_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = ROOT / "docs" / "img"
+SCENARIOS = ("hostname-change-localkey", "hold-timer-refusal")
+SWEEP = ROOT / "scenarios" / "sweeps" / "batch_size_vs_serving_count.toml"
+SWEEP_PLOTS = ("outage_p95_s", "time_to_pre_change_working_s")
+
+
+def scenario_images(work: Path) -> None:
+    for name in SCENARIOS:
+        result, folder = run_scenario_file(str(ROOT / "scenarios" / f"{name}.toml"),
+                                           out=str(work), progress=False)
+        shutil.copyfile(folder / "recovery.png", IMAGES / f"{name}.png")
+        shown = folder.relative_to(work)
+        print(text_summary(result, Path("results") / shown), end="\n\n")
+
+
+def sweep_images(work: Path) -> None:
+    spec = load_sweep(SWEEP)
+    with open_executor(None, None) as (executor, slots):
+        report = run_sweep(spec, executor, slots=slots, out=work / "sweep", progress=False)
+    print(report.describe(spec))
+    for metric in SWEEP_PLOTS:
+        (written,) = render(work / "sweep", kind="metric", metric=metric, formats=("png",),
+                            out=IMAGES / f"{spec.name}-{metric}.png")
+        print(f"wrote {written.relative_to(ROOT)}")
+
+
+def main() -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        scenario_images(Path(folder))
+        sweep_images(Path(folder))
+    for name in SCENARIOS:
+        print(f"wrote {(IMAGES / f'{name}.png').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
