@@ -58,8 +58,9 @@ class RunResult:
     loop_time: float
     states: tuple[str, ...] = field(default=STATES)
 
-    @cached_property
+    @property
     def steps(self) -> Steps:
+        """The exact counts after every change instant (not kept: a row per instant)."""
         return Steps.of(self.collector)
 
     @cached_property

@@ -74,15 +74,13 @@ def grid_times(step: float, until: float) -> np.ndarray:
 
 def steps(time: np.ndarray, old: np.ndarray, new: np.ndarray, initial: np.ndarray) -> Steps:
     """Counts after each distinct change time of a change log (``time`` non-decreasing)."""
-    width = len(initial)
-    delta = np.zeros((len(time), width), dtype=np.int64)
-    rows = np.arange(len(time))
-    np.add.at(delta, (rows, new.astype(np.intp)), 1)
-    np.add.at(delta, (rows, old.astype(np.intp)), -1)
-    counts = initial.astype(np.int64) + np.cumsum(delta, axis=0)
     last = np.ones(len(time), dtype=bool)
     last[:-1] = time[1:] != time[:-1]  # the last change of each instant holds its counts
-    return Steps(time[last], counts[last], initial.astype(np.int64))
+    counts = np.empty((int(last.sum()), len(initial)), dtype=np.int32)  # a row per instant
+    for state, start in enumerate(initial):
+        moves = (new == state).astype(np.int32) - (old == state)
+        counts[:, state] = (np.cumsum(moves) + start)[last]
+    return Steps(time[last], counts, initial.astype(np.int64))
 
 
 def _extreme_rows(bucket: np.ndarray, counts: np.ndarray) -> np.ndarray:
