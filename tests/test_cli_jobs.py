@@ -168,6 +168,9 @@ def test_run_time_series_is_tidy_and_counts_every_phone(scenario: Path, tmp_path
     assert (wide.sum(axis=1) == 60).all()
     assert list(wide.index[:3]) == [0, 300, 600] and wide.index[-1] == 7200
     assert wide.loc[1800, "locked"] == 60
+    # between the 5-minute ticks, the instants of each interval's extremes: nothing is lost
+    assert wide.index.is_unique and len(wide) > 7200 / 300 + 1
+    assert wide["locked"].max() == 60 and wide["booting"].max() == 60
 
 
 def test_run_event_log_has_operations_and_phone_changes_in_time_order(scenario: Path,

@@ -70,13 +70,21 @@ def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any]) -> N
 
 
 def timeseries_csv(result: RunResult) -> str:
-    """Tidy CSV: ``time_s,state,phones`` (pandas: ``pd.read_csv`` then pivot on state)."""
+    """Tidy CSV: ``time_s,state,phones`` (pandas: ``pd.read_csv`` then pivot on state), at
+    every resolution tick and at the instants that keep each interval's extremes
+    (``RunResult.detailed_series``)."""
     lines = ["time_s,state,phones"]
-    for now, counts in result.series:
-        stamp = f"{now:g}"
+    for now, counts in result.detailed_series:
+        stamp = time_text(now)
         lines.extend(f"{stamp},{state},{count}" for state, count in zip(result.states, counts,
                                                                         strict=True))
     return "\n".join(lines) + "\n"
+
+
+def time_text(seconds: float) -> str:
+    """A time exactly, so distinct instants stay distinct rows: whole seconds without a
+    decimal point, others as Python's shortest round-trip repr (``1868.6934321``)."""
+    return f"{seconds:.0f}" if float(seconds).is_integer() else repr(float(seconds))
 
 
 def recoveries_csv(result: RunResult) -> str:
@@ -84,7 +92,7 @@ def recoveries_csv(result: RunResult) -> str:
     technician: bulk reset, TVS, a later ITL) or ``manual`` (after a technician's fix)."""
     lines = ["time_s,method,phones"]
     for now, bulk, manual in result.recoveries:
-        lines += [f"{now:g},bulk,{bulk}", f"{now:g},manual,{manual}"]
+        lines += [f"{time_text(now)},bulk,{bulk}", f"{time_text(now)},manual,{manual}"]
     return "\n".join(lines) + "\n"
 
 
