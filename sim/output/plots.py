@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.fleet.series import column
 from sim.output import style
 from sim.output.formats import at as at_text
 from sim.output.formats import count, span
@@ -132,8 +133,8 @@ def _state_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
 def _recovery_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
     """Cumulative recoveries, exact: a step at every recovery."""
     collector = result.collector
-    when = np.frombuffer(collector.recovery_time, dtype=np.float64)
-    manual = np.frombuffer(collector.recovery_manual, dtype=np.int8).astype(bool)
+    when = column(collector.recovery_time)
+    manual = column(collector.recovery_manual).astype(bool)
     for name, chosen in (("bulk", when[~manual]), ("manual", when[manual])):
         if len(chosen):
             times = np.r_[0.0, chosen, result.summary["duration_s"]]

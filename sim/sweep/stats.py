@@ -2,9 +2,10 @@
 
 The confidence interval is Student's t: ``mean +- t(0.975, n - 1) * sd / sqrt(n)`` with the
 sample standard deviation (``ddof = 1``); it needs ``n >= 2`` (NaN otherwise). Metrics are
-every numeric summary field (``sim.sweep.store.flatten``); a run whose value is none (e.g. never
-99 % trusted) does not count, so ``n`` can be smaller than the number of replications and says
-so. Recovery curves get the same treatment per time step and phone state.
+every numeric summary field (``sim.sweep.store.flatten``); a run whose value is none (e.g. 99 %
+of the locked phones never working again) does not count, so ``n`` can be smaller than the
+number of replications and says so. Recovery curves get the same treatment per time step and
+phone state.
 """
 
 from __future__ import annotations

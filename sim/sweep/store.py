@@ -12,7 +12,7 @@ read_only=True).sql(...).df()``):
   wall time, the full summary and the timeline markers (JSON);
 - ``metrics``: long format ``(point_key, replication, metric, value)``: every numeric summary
   field, nested ones flattened (``final_states.locked``, ``lock_reasons.<reason>``); ``NULL`` is
-  a field the run reported as none (e.g. never 99 % trusted);
+  a field the run reported as none (e.g. 99 % of the locked phones never working again);
 - ``series``: ``(point_key, replication, time_s, <one column per phone state>)``.
 
 Why DuckDB: columnar and vectorised, so the aggregations a sweep needs (mean/sd per point over
