@@ -6,13 +6,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from matplotlib.legend import Legend
 from sweep_helpers import sweep_text
 
 from sim.errors import ItlsimError
-from sim.output.sweepplots import render
-from sim.output.sweepview import metric_label
+from sim.output import style
+from sim.output.sweepplots import MAX_SERIES, metric_figure, render
+from sim.output.sweepview import SweepView, metric_label
 from sim.sweep.runner import run_sweep
 from sim.sweep.spec import load_sweep
+from sim.sweep.store import SweepStore
 
 BODY = """
 [parameters.tvs_at]
@@ -95,3 +98,46 @@ def test_metric_labels() -> None:
     assert metric_label("lock_reason_phones.tvs-untrusted") == (
         "phones locked with reason tvs-untrusted", "phones")
     assert metric_label("new_metric") == ("new_metric", "")
+
+
+FACETS = """
+[parameters.tvs_at]
+path = "events.1.at"
+values = ["20min", "1h"]
+label = "TVS regenerated at"
+unit = "min"
+[parameters.offline]
+path = "phones.0.availability.offline_share"
+values = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+label = "share of office phones off"
+[parameters.technicians]
+path = "recovery.technicians"
+values = [1, 2]
+label = "technicians"
+unit = "technicians"
+"""
+
+
+def test_more_lines_than_a_panel_reads_become_panels(tmp_path: Path) -> None:
+    """Seven values of the line parameter and a third parameter: panels per technician count,
+    at most MAX_SERIES lines each, split evenly; titles read '1 technician'."""
+    path = tmp_path / "sweep.toml"
+    path.write_text(sweep_text(FACETS, 'replications = 1\nmetrics = ["locked_final"]'))
+    with ThreadPoolExecutor(2) as pool:
+        run_sweep(load_sweep(path), pool, slots=2, out=tmp_path / "out", progress=False)
+    with SweepStore.open(tmp_path / "out", read_only=True) as store, style.style():
+        fig = metric_figure(SweepView.of(store), "locked_final", "tvs_at")
+        panels = [ax for ax in fig.get_axes() if ax.get_visible()]
+        assert [ax.get_title() for ax in panels] == [
+            "1 technician (1 of 2)", "1 technician (2 of 2)", "2 technicians (1 of 2)",
+            "2 technicians (2 of 2)"]
+        lines = [len([c for c in ax.containers]) for ax in panels]  # one errorbar per line
+        assert lines == [4, 3, 4, 3] and max(lines) <= MAX_SERIES  # balanced panels
+        assert all(ax.get_ylim()[0] == 0 for ax in panels)  # never a truncated axis
+        # a line keeps its colour in every panel and appears once in the legend
+        (legend,) = fig.findobj(Legend)
+        assert [t.get_text() for t in legend.get_texts()] == [
+            f"share of office phones off = {v}" for v in
+            ("0", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3")]
+        colours = {c.get_label(): c.lines[0].get_color() for ax in panels for c in ax.containers}
+        assert len(set(colours.values())) == 7

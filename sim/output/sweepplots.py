@@ -69,21 +69,29 @@ def _grid(count: int, width: float, height: float, footer: str
     return fig, main, axes[:count]
 
 
+Line = tuple[int, str, pd.DataFrame]  # (index: colour and style, legend label, points)
+
+
 def _panels(view: SweepView, table: pd.DataFrame, others: list[str]
-            ) -> list[tuple[str, list[tuple[str, pd.DataFrame]]]]:
+            ) -> list[tuple[str, list[Line]]]:
     """Panels of (title, lines): a line per value of the first other parameter, a panel per
-    combination of the rest, and at most ``MAX_SERIES`` lines a panel."""
+    combination of the rest, and at most ``MAX_SERIES`` lines a panel (a line keeps its colour
+    and style in every panel)."""
     if not others:
-        return [("", [("", table)])]
+        return [("", [(0, "", table)])]
     series, facets = others[0], others[1:]
     panels = []
     keys = table.groupby(facets, sort=True) if facets else [((), table)]
     for key, frame in keys:
         title = ", ".join(view.show(n, v) for n, v in zip(facets, _tuple(key), strict=True))
-        values = view.order(series, frame[series])
-        lines = [(view.show(series, v), frame[frame[series] == v]) for v in values]
-        chunks = range(0, len(lines), MAX_SERIES)
-        panels += [(title, lines[i:i + MAX_SERIES]) for i in chunks]
+        values = view.order(series, table[series])
+        lines = [(i, view.show(series, v), frame[frame[series] == v])
+                 for i, v in enumerate(values) if (frame[series] == v).any()]
+        parts = math.ceil(len(lines) / MAX_SERIES)
+        size = math.ceil(len(lines) / parts)  # balanced: 7 lines as 4 + 3, not 6 + 1
+        for part in range(parts):
+            name = f"{title} ({part + 1} of {parts})" if parts > 1 else title
+            panels.append((name.strip(), lines[part * size:(part + 1) * size]))
     return panels
 
 
@@ -113,8 +121,11 @@ def metric_figure(view: SweepView, metric: str, x: str) -> Figure:
     for ax in axes[::COLUMNS]:
         ax.set_ylabel(ylabel)
     if others:
-        handles, labels = axes[0].get_legend_handles_labels()
-        main.legend(handles, labels, loc="outside lower center",
+        shown = {label: handle for ax in axes
+                 for handle, label in zip(*ax.get_legend_handles_labels(), strict=True)}
+        labels = [label for _, lines in panels for _, label, _ in lines]
+        labels = list(dict.fromkeys(label for label in labels if label in shown))
+        main.legend([shown[label] for label in labels], labels, loc="outside lower center",
                     ncols=style.legend_columns(labels, fig.get_figwidth() - 0.4))
     main.suptitle(style.fit(view.title(f"{metric_label(metric)[0]} vs "
                                        f"{view.parameters[x]['label']}"),
@@ -122,11 +133,11 @@ def metric_figure(view: SweepView, metric: str, x: str) -> Figure:
     return fig
 
 
-def _metric_panel(ax: Axes, view: SweepView, x: str, lines: list[tuple[str, pd.DataFrame]],
-                  yscale: float) -> None:
+def _metric_panel(ax: Axes, view: SweepView, x: str, lines: list[Line], yscale: float
+                  ) -> None:
     xscale, xlabel = view.axis(x)
     categories = view.order(x, view.points[x]) if view.categorical(x) else None
-    for i, (label, group) in enumerate(lines):
+    for i, label, group in lines:
         group = group.set_index(x).reindex(view.order(x, group[x])).reset_index()
         xs = (np.array([categories.index(v) for v in group[x]]) if categories is not None
               else group[x].to_numpy(dtype=float) / xscale)
