@@ -13,9 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim.cluster.assumptions import DOCUMENTED
 from sim.errors import ConfigError
+from sim.scenario.assumptions import ASSUMPTIONS, engine_assumptions
 from sim.scenario.clusterfile import CLUSTER_SCHEMA
-from sim.scenario.distributions import KINDS, Fixed, Normal, Uniform
+from sim.scenario.distributions import KINDS, Fixed, LogNormal, Normal, Uniform
 from sim.scenario.events import ACTIONS, EVENT_KEYS
 from sim.scenario.scenario import (
     SCENARIO_SCHEMA,
@@ -98,7 +100,9 @@ def test_minimal_fixture_gets_the_documented_defaults():
     assert s.tftp.max_serving_count == 500
     assert s.tftp.itl_transfer == Uniform(0.3, 0.7)
     assert s.tftp.restart == Fixed(30.0)
-    assert (s.tvs.capacity, s.tvs.latency, s.tvs.cache_hours) == (100, Uniform(0.5, 1.7), 24.0)
+    assert s.tvs.cache_hours == 24.0
+    assert (s.assumptions["tvs_capacity"], s.assumptions["tvs_latency"]) == (100, Uniform(0.5, 1.7))
+    assert engine_assumptions(s.assumptions) == DOCUMENTED  # every engine default as documented
     assert s.phone_boot.hardware == Uniform(30.0, 90.0)
     assert s.phone_boot.retry == Fixed(30.0)
     office = s.populations[0]
@@ -122,6 +126,9 @@ def test_full_fixture():
     assert branch.availability.returns == Uniform(2 * 86400.0, 2 * 86400.0 + 7200.0)
     assert jabber.initial_itl == "none"
     assert [e.index for e in s.events] == [2, 0, 1, 3, 4, 5, 6]  # by time, ties in file order
+    assert s.tvs.cache_hours == 12.0
+    assert (s.assumptions["tvs_capacity"], s.assumptions["locked_phones_register"]) == (50, True)
+    assert s.assumptions["tvs_latency"] == LogNormal(1.0, 0.3)
     assert s.recovery.working_hours == (8, 17)
 
 
@@ -182,9 +189,22 @@ ERRORS = [
      "offline_share + always_off_share is more than 1"),
     (BASE + '\n[phone_boot]\nhardware = { dist = "uniform", low = "30s" }\n', "hardware",
      "phone_boot.hardware", "a uniform distribution needs high (its parameters: low, high)"),
-    (BASE + '\n[tvs]\nlatency = { dist = "lognormel", median = "1s", sigma = 1 }\n', "latency",
-     "tvs.latency.dist", "'lognormel' is not a distribution; did you mean 'lognormal'? "
+    (BASE + '\n[assumptions]\ntvs_latency = { dist = "lognormel", median = "1s", sigma = 1 }\n',
+     "tvs_latency", "assumptions.tvs_latency.dist", "'lognormel' is not a distribution; did you "
+     "mean 'lognormal'? "
      "(expected one of fixed, uniform, exponential, lognormal, normal, empirical)"),
+    (BASE + '\n[tvs]\ncapacity = 50\n', "capacity", "tvs.capacity",
+     "'capacity' has moved: set assumptions.tvs_capacity instead"),
+    (BASE + '\n[assumptions]\nlocked_phone_register = true\n', "locked_phone_register",
+     "assumptions.locked_phone_register", "unknown key 'locked_phone_register'; did you mean "
+     "'locked_phones_register'? (valid keys: " + ", ".join(ASSUMPTIONS) + ")"),
+    (BASE + '\n[assumptions]\ntvs_learns_new_certificates = "at-restart"\n', "at-restart",
+     "assumptions.tvs_learns_new_certificates", "'at-restart' is not valid; did you mean "
+     "'at-tvs-restart'? (expected one of 'at-tvs-restart', 'at-once')"),
+    (BASE.replace('domain = "example.lab"', 'domain = "example.lab"\ntimezone = "Europe/Brusels"'),
+     "Brusels", "cluster.timezone", "'Europe/Brusels' is not a time zone; did you mean "
+     "'Europe/Brussels'? (expected an IANA name such as 'UTC', 'Europe/Brussels' or "
+     "'America/Los_Angeles')"),
     (BASE + '\n[tftp]\nrestart = [1, 2]\n', "restart", "tftp.restart",
      'expected a distribution: a duration (fixed) or an inline table such as { dist = '
      '"uniform", low = "30s", high = "90s" }, got a list'),
@@ -241,6 +261,8 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "restart_service": {"node": "all", "service": "TFTP"},
     "reset_phones": {},
     "itl_reset": {"mode": "localkey"},
+    "ctl_reset_localkey": {},
+    "update_option150": {"population": "office"},
     "backup_itlrecovery": {"sftp_host": "backup"},
     "change_security_password": {"new_password": "n3w"},
     "set_rollback": {"enabled": True},
@@ -283,7 +305,7 @@ def test_defaults_and_derived_arguments(tmp_path):
     assert dict(remote.args) == {"mode": "remotekey", "node": "pub", "sftp_host": "backup",
                                  "sftp_user": "cucm", "sftp_path": "/ITLRecovery.p12",
                                  "sftp_password": "wrong"}
-    assert regen.args["restart_tftp"] is True
+    assert regen.args["restart_tftp"] is True  # I8: CallManager, TVS, CAPF; ITLRecovery: A8
     with pytest.raises(TypeError):
         regen.args["node"] = "pub"  # type: ignore[index]
 

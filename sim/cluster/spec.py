@@ -40,6 +40,7 @@ class ClusterSpec:
     security_password: str
     organisation: Organisation
     nodes: tuple[NodeSpec, ...]
+    timezone: str = "UTC"  # IANA name: the time zone `show itl` prints times in (O1)
 
     @property
     def publisher(self) -> NodeSpec:

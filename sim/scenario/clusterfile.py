@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import zoneinfo
+from functools import cache
 from typing import Any
 
 from sim.cluster.spec import SERVICES, ClusterSpec, NodeSpec
 from sim.cluster.versions import parse_version
-from sim.scenario.schema import ArrayOf, Table, Value, validate
+from sim.scenario.schema import ArrayOf, Table, Value, suggest, validate
 from sim.scenario.tomlsource import TomlSource
 from sim.trust.certificates import Organisation, Role
 from sim.trust.keys import SUPPORTED_BITS
@@ -46,6 +48,19 @@ def _check_services(services: list) -> str | None:
     return None
 
 
+def _check_timezone(name: str) -> str | None:
+    """An IANA time zone name (``show itl`` prints times in it, O1a)."""
+    if name in _zone_names():
+        return None
+    return (f"{name!r} is not a time zone{suggest(name, sorted(_zone_names()))} (expected an "
+            f"IANA name such as 'UTC', 'Europe/Brussels' or 'America/Los_Angeles')")
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() | {"UTC"})
+
+
 def check_node_ip(text: str) -> str | None:
     """The ``ip`` check: empty (no address given) or an IPv4 address."""
     return text and _check_ip(text)
@@ -71,6 +86,9 @@ CLUSTER_SCHEMA = Table({
     "issued": Value((dt.datetime, str), DEFAULT_ISSUED,
                     help="when the certificates were issued (keeps files reproducible)"),
     "security_password": Value(str, "ciscocisco", help="cluster security password (A7, A10)"),
+    "timezone": Value(str, "UTC", check=_check_timezone,
+                      help="the cluster's time zone, in which `show itl` prints times (O1a; "
+                           "default UTC)"),
     "organisation": Table({k: Value(str) for k in ("ou", "o", "l", "st", "c")}),
     "nodes": ArrayOf(NODE_SCHEMA, min_items=1),
 })
@@ -104,6 +122,7 @@ def cluster_from(source: TomlSource, data: dict[str, Any], at: tuple = ("cluster
         security_mode=data["security_mode"], issued=issued,
         security_password=data["security_password"],
         organisation=Organisation(**data["organisation"]), nodes=nodes,
+        timezone=data["timezone"],
     )
 
 

@@ -2,7 +2,8 @@
 
 A scenario is a TOML file with the sections ``[simulation]``, ``[cluster]`` (the schema of
 ``sim.scenario.clusterfile``), ``[tftp]``, ``[tvs]``, ``[phone_boot]``, ``[[phones]]``
-(populations), ``[[events]]`` (``sim.scenario.events.ACTIONS``), ``[[sftp]]`` and ``[recovery]``.
+(populations), ``[[events]]`` (``sim.scenario.events.ACTIONS``), ``[[sftp]]``, ``[recovery]`` and
+``[assumptions]`` (``sim.scenario.assumptions.ASSUMPTIONS``).
 Every key, its type and its default is declared once in ``SCENARIO_SCHEMA`` (help strings give
 defaults and the trust-model rules behind them); times are durations (``sim.scenario.durations``)
 and random times are distributions (``sim.scenario.distributions``). An invalid file raises
@@ -18,9 +19,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sim.cluster.spec import ClusterSpec
+from sim.scenario.assumptions import ASSUMPTIONS_SCHEMA
 from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import DAY, duration, human_duration, positive
@@ -100,13 +103,10 @@ TFTP = Table({
                                 "e.g. { cucm-tftp1 = 1500 } for a dedicated TFTP node"),
 }, required=False)
 TVS = Table({
-    "capacity": Value(int, 100, check=at_least(1),
-                      help="concurrent TLS sessions per TVS node (default 100, an inference)"),
-    "latency": distribution(_uniform("0.5s", "1.7s"), help="one verification (default uniform "
-                            "0.5-1.7 s, trust-model 9)"),
     "cache_hours": Value(float, 24.0, check=lambda h: None if h > 0 else "must be > 0",
                          help="how long a phone caches a verified certificate (default 24, P5)"),
-}, required=False)
+}, required=False, moved={"capacity": "assumptions.tvs_capacity",
+                          "latency": "assumptions.tvs_latency"})
 PHONE_BOOT = Table({
     "hardware": distribution(
         _uniform("30s", "90s"), help="power-on to DHCP done (default uniform 30-90 s); no Cisco "
@@ -155,6 +155,7 @@ SCENARIO_SCHEMA = Table({
                             help="arguments: sim.scenario.events.ACTIONS")),
     "sftp": ArrayOf(SFTP),
     "recovery": RECOVERY,
+    "assumptions": ASSUMPTIONS_SCHEMA,
 })
 
 
@@ -175,8 +176,6 @@ class TftpSpec:
 
 @dataclass(frozen=True)
 class TvsSpec:
-    capacity: int
-    latency: Distribution
     cache_hours: float
 
 
@@ -217,6 +216,8 @@ class Scenario:
     events: tuple[Event, ...]
     sftp: tuple[SftpServer, ...]
     recovery: RecoverySpec
+    assumptions: Mapping[str, Any]
+    """``[assumptions]`` with every default filled (``sim.scenario.assumptions.ASSUMPTIONS``)."""
     start: dt.datetime | None = None
     warnings: tuple[str, ...] = ()
     """Events CUCM will refuse (``sim.scenario.events``): valid, but worth a look."""
@@ -294,7 +295,8 @@ def _build(source: TomlSource) -> Scenario:
         seed=simulation["seed"], resolution=simulation["resolution"], cluster=cluster,
         tftp=TftpSpec(**data["tftp"]), tvs=TvsSpec(**data["tvs"]),
         phone_boot=PhoneBootSpec(**data["phone_boot"]), populations=populations,
-        events=events, sftp=sftp, recovery=recovery, start=simulation["start"],
+        events=events, sftp=sftp, recovery=recovery,
+        assumptions=MappingProxyType(data["assumptions"]), start=simulation["start"],
         warnings=tuple(context.warnings))
 
 
@@ -343,6 +345,7 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
                    for e in sorted(scenario.events, key=lambda e: e.index)],
         "sftp": _plain(scenario.sftp),
         "recovery": _plain(scenario.recovery),
+        "assumptions": _plain(scenario.assumptions),
     }
 
 

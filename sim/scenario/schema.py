@@ -52,6 +52,8 @@ class Table:
     required: bool = True
     extra: Value | None = None
     help: str = ""
+    moved: Mapping[str, str] = field(default_factory=dict)
+    """Keys that moved elsewhere: old key -> its new dotted place, named in the error."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ def _table(source: TomlSource, schema: Table, data: Any, at: KeyPath) -> dict:
             if schema.extra is not None:
                 result[key] = _value(source, schema.extra, value, at + (key,))
                 continue
+            if key in schema.moved:
+                raise source.error(at + (key,), f"'{key}' has moved: set {schema.moved[key]} "
+                                                f"instead")
             raise source.error(at + (key,), f"unknown key '{key}'{suggest(key, known)} "
                                             f"(valid keys: {', '.join(known)})")
     for key, spec in schema.fields.items():

@@ -41,7 +41,7 @@ from sim.sweep.spec import Point
 from sim.sweep.task import Outcome
 
 STORE_FILE = "sweep.duckdb"
-NOT_METRICS = frozenset({"seed"})  # identity of a run, not an outcome
+NOT_METRICS = frozenset({"seed", "assumptions"})  # what a run was given, not an outcome
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS sweep (key VARCHAR PRIMARY KEY, value VARCHAR)",
     "CREATE TABLE IF NOT EXISTS points (point_key VARCHAR PRIMARY KEY, point_index INTEGER, "
@@ -69,10 +69,11 @@ def flatten(summary: Mapping[str, Any], prefix: str = "") -> dict[str, float | N
     result: dict[str, float | None] = {}
     for key, value in summary.items():
         name = prefix + str(key)
+        if name in NOT_METRICS:
+            continue
         if isinstance(value, Mapping):
             result.update(flatten(value, name + "."))
-        elif name not in NOT_METRICS and (value is None or (
-                isinstance(value, int | float) and not isinstance(value, bool))):
+        elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
             result[name] = None if value is None else float(value)
     return result
 
