@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.cluster import tftp
+from sim.cluster.assumptions import DOCUMENTED, Assumptions
 from sim.cluster.cluster import Cluster
 from sim.cluster.operations import apply_effects
 from sim.cluster.outcome import Outcome
@@ -53,9 +54,11 @@ def spec_from(text: str) -> ClusterSpec:
 
 
 def make_cluster(version: str = "10.0(1)", nodes=(PUB,), *, seed: int = 1, start: bool = True,
-                 **kw) -> Cluster:
-    """A cluster from inline TOML, TFTP started on every TFTP node at t = 0."""
-    cluster = Cluster.from_spec(spec_from(cluster_toml(version, nodes, **kw)), seed=seed)
+                 assumptions: Assumptions = DOCUMENTED, **kw) -> Cluster:
+    """A cluster from inline TOML under ``assumptions`` (default: the documented ones); with
+    ``start``, TVS and TFTP started on every node that runs them at t = 0."""
+    cluster = Cluster.from_spec(spec_from(cluster_toml(version, nodes, **kw)), seed=seed,
+                                assumptions=assumptions)
     if start:
         tftp.start_all(cluster)
     return cluster
@@ -86,8 +89,8 @@ def boot(phone: PhoneTrust, cluster: Cluster, node: str, now: float, *,
          unsigned_config: bool = False) -> Boot:
     """Boot ``phone`` from TFTP node ``node`` (section 4): CTL, ITL, then config.
 
-    Accepted CTL/ITL files are installed; a rejected ITL leaves the old one and the phone calls
-    ``fail()`` (P7). ``cm_group`` defaults to the serving node alone.
+    Accepted CTL/ITL files are installed; a rejected CTL or ITL leaves the old one and the phone
+    calls ``fail()`` (P7, P3a). ``cm_group`` defaults to the serving node alone.
     """
     verifier = verifier or Verifier()
     cm_group = cm_group or (node,)
@@ -95,9 +98,11 @@ def boot(phone: PhoneTrust, cluster: Cluster, node: str, now: float, *,
     ctx = context(cluster, cm_group)
     ctl = None
     if served.ctl is not None:
-        ctl = phone.decide_ctl(served.ctl, verifier)
+        ctl = phone.decide_ctl(served.ctl, ctx, verifier, now)
         if ctl.accepted:
             phone.ctl = served.ctl
+        else:
+            phone.fail()
     itl = phone.decide_itl(served.itl, ctx, verifier, now)
     if itl.accepted:
         phone.install_itl(served.itl)

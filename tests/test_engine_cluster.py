@@ -69,10 +69,10 @@ def test_A1b_K8_phone_interaction_parameter_refused_before_14():
 def test_A1b_K8_on_14_with_the_parameter_off_a_regen_resets_no_phones():
     cluster = make_cluster("14", (PUB, SUB))
     on = ops.regen_cert(cluster, "sub", Role.CALLMANAGER, 0)
-    assert [e.kind for e in on.effects] == ["restart_tftp", "reset_phones"]
+    assert [e.kind for e in on.effects] == ["restart_tvs", "restart_tftp", "reset_phones"]
     assert ops.set_phone_interaction(cluster, False, 10).done
     off = ops.regen_cert(cluster, "pub", Role.CALLMANAGER, 20)
-    assert [e.kind for e in off.effects] == ["restart_tftp"]
+    assert [e.kind for e in off.effects] == ["restart_tvs", "restart_tftp"]
 
 
 def test_A9_rollback_10_5_resets_phones_10_0_does_not():
@@ -174,12 +174,18 @@ def test_P5_tvs_knowledge_is_cached_until_a_certificate_changes():
     assert cluster.known_certificates()[foreign.identity] is foreign
 
 
-def test_P5_imported_certificate_lets_phones_accept_another_clusters_itl():
+def test_P5_P5b_imported_certificate_lets_phones_accept_another_clusters_itl_after_tvs_restart():
+    """TechNote 213407, method 2: upload the destination's certificates to the source's trust
+    stores, then restart TVS on every source node (P5b)."""
     ours, theirs = make_cluster("10.0(1)"), make_cluster("10.0(1)", seed=2)
     phone = PhoneTrust()
     boot(phone, ours, "pub", 0)
     ours.import_certificate(theirs.node("pub").certs[Role.CALLMANAGER])
-    decision = phone.decide_itl(theirs.served["pub"].itl, context(ours, ("pub",)), Verifier(), 1)
+    offered, ctx = theirs.served["pub"].itl, context(ours, ("pub",))
+    before = phone.decide_itl(offered, ctx, Verifier(), 1)
+    assert before.reason == "itl-signer-unknown,tvs-unknown-cert"  # TVS not restarted yet
+    ops.restart_tvs(ours, ("pub",))
+    decision = phone.decide_itl(offered, ctx, Verifier(), 2)
     assert (decision.accepted, decision.via) == (True, "tvs")  # K19/K20 migration
 
 
@@ -188,7 +194,7 @@ def test_section2_upgrade_to_10_adds_itlrecovery_and_refuses_downgrade():
     revision = cluster.revision
     assert not ops.upgrade(cluster, (8, 6), 0).done and cluster.revision == revision
     outcome = do(cluster, ops.upgrade(cluster, (10, 0), 10), 10)
-    assert [e.kind for e in outcome.effects] == ["restart_tftp", "reset_phones"]
+    assert [e.kind for e in outcome.effects] == ["restart_tvs", "restart_tftp", "reset_phones"]
     assert all(Role.ITLRECOVERY in n.certs for n in cluster.nodes.values())
     assert cluster.itl_recovery.common_name == "ITLRECOVERY_pub.lab.example"
 

@@ -43,7 +43,7 @@ def _hostname_lab():
 
 def test_A4_A3_localkey_reset_recovers_phones_whose_itl_holds_itlrecovery():
     cluster, _, new = _hostname_lab()
-    assert observe.recoverable_by_bulk_reset(new, cluster)
+    assert observe.recoverable_by_bulk_reset(new, cluster, cluster.node("pub"))
     outcome = rec.itl_reset(cluster, "pub", 1200)
     assert outcome.done and "The reset ITL file was generated successfully" in outcome.message
     served = cluster.served["pub"]
@@ -56,7 +56,7 @@ def test_A4_A3_localkey_reset_recovers_phones_whose_itl_holds_itlrecovery():
 
 def test_A4_seed_phone_with_a_pre_10_itl_is_not_recovered_by_bulk_reset():
     cluster, old, _ = _hostname_lab()
-    assert not observe.recoverable_by_bulk_reset(old, cluster)
+    assert not observe.recoverable_by_bulk_reset(old, cluster, cluster.node("pub"))
     rec.itl_reset(cluster, "pub", 1200)
     result = boot(old, cluster, "pub", 1300)
     assert not result.itl.accepted
@@ -199,7 +199,7 @@ def _lost_publisher(saved: bool):
 
 def test_A10_rebuilt_publisher_without_saved_p12_phones_unrecoverable_in_bulk():
     cluster, phone = _lost_publisher(saved=False)
-    assert not observe.recoverable_by_bulk_reset(phone, cluster)
+    assert not observe.recoverable_by_bulk_reset(phone, cluster, cluster.node("pub"))
     assert rec.itl_reset(cluster, "pub", 1200).done  # signed by the NEW ITLRecovery
     result = boot(phone, cluster, "pub", 1300, cm_group=("pub",))
     assert not result.itl.accepted and "itl-signer-unknown" in result.itl.reason

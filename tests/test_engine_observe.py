@@ -71,24 +71,38 @@ def test_T3_checksum_unchanged_when_nothing_changed():
     assert _sha1_line(observe.show_itl(cluster, "pub")) == _sha1_line(before)
 
 
+def _hash(phone: PhoneTrust) -> bytes | None:
+    return hashlib.sha1(phone.itl.raw).digest() if phone.itl is not None else None
+
+
 def test_O2_itl_file_status_match_mismatch_not_installed_unknown():
     cluster = make_cluster("10.0(1)")
-    served = cluster.served["pub"]
+    server = cluster.itl_hashes["pub"]
+    assert server == hashlib.sha1(cluster.served["pub"].itl.raw).digest()
     current = PhoneTrust()
     boot(current, cluster, "pub", 0)
-    assert observe.itl_file_status(current, served, reported=True) == observe.MATCH
-    assert observe.itl_file_status(current, served, reported=False) == observe.UNKNOWN
-    assert observe.itl_file_status(PhoneTrust(), served, reported=True) == observe.NOT_INSTALLED
-    assert observe.itl_file_status(PhoneTrust(), served, reported=False) == observe.UNKNOWN
-    legacy = PhoneTrust(itl_support=False)
-    assert observe.itl_file_status(legacy, served, reported=True) == observe.UNKNOWN
-    assert observe.itl_file_status(current, None, reported=True) == observe.UNKNOWN
+    assert observe.itl_file_status(_hash(current), server, reported=True) == observe.MATCH
+    assert observe.itl_file_status(_hash(current), server, reported=False) == observe.UNKNOWN
+    assert observe.itl_file_status(None, server, reported=True) == observe.NOT_INSTALLED
+    assert observe.itl_file_status(None, server, reported=False) == observe.UNKNOWN
+    assert observe.itl_file_status(_hash(current), None, reported=True) == observe.UNKNOWN
     do(cluster, ops.regen_cert(cluster, "pub", Role.CALLMANAGER, 100), 100)
-    assert observe.itl_file_status(current, cluster.served["pub"], reported=True) == \
-        observe.MISMATCH
+    assert observe.itl_file_status(_hash(current), cluster.itl_hashes["pub"], reported=True) \
+        == observe.MISMATCH
     boot(current, cluster, "pub", 200)
-    assert observe.itl_file_status(current, cluster.served["pub"], reported=True) == \
-        observe.MATCH
+    assert observe.itl_file_status(_hash(current), cluster.itl_hashes["pub"], reported=True) \
+        == observe.MATCH
+
+
+def test_O2a_the_database_keeps_a_stopped_tftp_servers_last_hash():
+    """Security Guide 14, "ITLRecovery Certificate": the hash is stored per server when TFTP
+    builds its ITL, so a stopped TFTP server still has one to compare with."""
+    cluster = make_cluster("10.0(1)", (PUB, SUB))
+    phone = PhoneTrust()
+    boot(phone, cluster, "sub", 0)
+    ops.stop_service(cluster, "sub", "TFTP", 10)
+    assert observe.itl_file_status(_hash(phone), cluster.itl_hashes.get("sub"), reported=True) \
+        == observe.MATCH
 
 
 def test_O2_status_stays_match_across_a_plain_tftp_restart():
@@ -97,16 +111,27 @@ def test_O2_status_stays_match_across_a_plain_tftp_restart():
     boot(phone, cluster, "pub", 0)
     ops.set_node_power(cluster, "pub", False, 100)
     ops.set_node_power(cluster, "pub", True, 200)
-    assert observe.itl_file_status(phone, cluster.served["pub"], reported=True) == observe.MATCH
+    assert observe.itl_file_status(_hash(phone), cluster.itl_hashes["pub"], reported=True) \
+        == observe.MATCH
 
 
 def test_O2_A4_recoverable_by_bulk_reset():
     cluster = make_cluster("10.0(1)")
+    pub = cluster.node("pub")
     phone = PhoneTrust()
     boot(phone, cluster, "pub", 0)
-    assert observe.recoverable_by_bulk_reset(phone, cluster)
-    assert observe.recoverable_by_bulk_reset(PhoneTrust(), cluster)  # P1: takes anything
-    assert observe.recoverable_by_bulk_reset(PhoneTrust(itl_support=False), cluster)  # P8
-    assert not observe.recoverable_by_bulk_reset(phone, make_cluster("9.1"))  # no command
+    assert observe.recoverable_by_bulk_reset(phone, cluster, pub)
+    assert observe.recoverable_by_bulk_reset(PhoneTrust(), cluster, pub)  # P1: takes anything
+    assert observe.recoverable_by_bulk_reset(PhoneTrust(itl_support=False), cluster, pub)  # P8
+    old = make_cluster("9.1")
+    assert not observe.recoverable_by_bulk_reset(phone, old, old.node("pub"))  # no command
     ops.regen_cert(cluster, "pub", Role.ITLRECOVERY, 100)  # the key the phone holds is gone
-    assert not observe.recoverable_by_bulk_reset(phone, cluster)
+    assert not observe.recoverable_by_bulk_reset(phone, cluster, pub)
+
+
+def test_P3b_A4_a_phone_without_security_by_default_holding_a_ctl_is_not_recovered_in_bulk():
+    """TechNote 118893: such phones need their CTL deleted by hand; the ITL reset leaves CTLs
+    alone."""
+    cluster = make_cluster("10.5", security_mode="mixed")
+    phone = PhoneTrust(itl_support=False, ctl=cluster.served["pub"].ctl)
+    assert not observe.recoverable_by_bulk_reset(phone, cluster, cluster.node("pub"))

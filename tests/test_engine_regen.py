@@ -17,6 +17,7 @@ from engine_helpers import (
 )
 
 from sim.cluster import operations as ops
+from sim.cluster.assumptions import AT_ONCE, Assumptions
 from sim.cluster.phone import TRUST_LIST_UPDATE_FAILED, PhoneTrust
 from sim.trust.certificates import Role
 from sim.trust.verify import Verifier
@@ -38,7 +39,7 @@ def test_A1b_T4_callmanager_regen_alone_on_10x_phones_recover_through_tvs():
     outcome = do(cluster, ops.regen_cert(cluster, "pub", Role.CALLMANAGER, 1000), 1000)
     assert outcome.done
     assert outcome.message == "Successfully Regenerated Certificate for CallManager."
-    assert [e.kind for e in outcome.effects] == ["restart_tftp", "reset_phones"]
+    assert [e.kind for e in outcome.effects] == ["restart_tvs", "restart_tftp", "reset_phones"]
     result = boot(phone, cluster, "pub", 1100)
     assert result.itl.accepted and result.itl.via == "tvs"  # P2 fails, P5 vouches
     assert result.config.accepted and result.config.via == "itl"  # new ITL holds new TFTP
@@ -160,8 +161,23 @@ def test_A8_T4_itlrecovery_regen_resets_nobody_and_changes_the_itl_only_at_tftp_
     assert (result.itl.accepted, result.itl.via) == (True, "sast")
 
 
-def test_A8_section2_itlrecovery_regen_on_12x_phones_follow_through_tvs():
+def test_A8_P5b_itlrecovery_regen_on_12x_phones_follow_through_tvs_once_tvs_restarted():
+    """TechNote 214231 ("ITLRecovery Certificate"): regenerate, restart TVS (publisher first),
+    then TFTP. A TFTP restart before the TVS restart serves an ITL signed by a key no TVS
+    vouches for yet: the phone locks (P5b; the TechNote 225746 case)."""
     cluster = make_cluster("12.5")
+    phone = _booted(cluster)
+    ops.regen_cert(cluster, "pub", Role.ITLRECOVERY, 1000)
+    ops.start_service(cluster, "pub", "TFTP", 1100)
+    early = boot(phone, cluster, "pub", 1200)
+    assert early.itl.reason == "itl-signer-unknown,tvs-unknown-cert"
+    ops.restart_tvs(cluster, ("pub",))
+    result = boot(phone, cluster, "pub", 1300)
+    assert (result.itl.accepted, result.itl.via) == (True, "tvs")
+
+
+def test_A8_I11_assumption_at_once_tvs_vouches_for_the_new_itlrecovery_at_once():
+    cluster = make_cluster("12.5", assumptions=Assumptions(tvs_learns_new_certificates=AT_ONCE))
     phone = _booted(cluster)
     ops.regen_cert(cluster, "pub", Role.ITLRECOVERY, 1000)
     ops.start_service(cluster, "pub", "TFTP", 1100)

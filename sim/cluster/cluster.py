@@ -12,12 +12,19 @@ Version eras (trust-model section 2) are answered by the small functions of
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sim.cluster.assumptions import AT_ONCE, DOCUMENTED, Assumptions
 from sim.cluster.outcome import Outcome
 from sim.cluster.served import ServedFiles
 from sim.cluster.spec import ClusterSpec, NodeSpec
-from sim.cluster.versions import Version, has_itl_recovery
+from sim.cluster.versions import (
+    Version,
+    has_itl_recovery,
+    itl_recovery_years,
+    single_itl_recovery,
+)
 from sim.trust.certificates import Certificate, CertificateFactory, Role
 
 Identity = tuple[bytes, str]
@@ -61,6 +68,9 @@ class Node:
     running: set[str]
     up: bool = True
     last_regen: tuple[float, Role] | None = None
+    # what this node's TVS loaded at its last start (used when TVS learns new certificates
+    # only at a restart, ``Assumptions.tvs_learns_new_certificates``)
+    tvs_known: dict[Identity, Certificate] = field(default_factory=dict)
 
     @property
     def is_publisher(self) -> bool:
@@ -73,12 +83,19 @@ class Node:
     def fqdn(self, domain: str) -> str:
         return f"{self.hostname}.{domain}"
 
+    def address(self, domain: str) -> str:
+        """How phones' configs name the node: its IP address, else its FQDN (I34)."""
+        return self.ip or self.fqdn(domain)
+
 
 class Cluster:
     """The cluster's trust state. Build it with ``Cluster.from_spec(spec, seed)``."""
 
-    def __init__(self, spec: ClusterSpec, factory: CertificateFactory):
+    def __init__(self, spec: ClusterSpec, factory: CertificateFactory,
+                 assumptions: Assumptions = DOCUMENTED):
         self.name = spec.name
+        self.assumptions = assumptions
+        self.timezone = spec.timezone
         self.version: Version = spec.version
         self.domain = spec.domain
         self.security_mode = spec.security_mode
@@ -105,12 +122,22 @@ class Cluster:
         # earlier states that TVS still vouches for (trust-model section 1, [I]). Change it only
         # through ``import_certificate`` / ``regenerate`` so ``revision`` follows.
         self.callmanager_trust: dict[Identity, Certificate] = {}
+        # regenerated certificates TVS still vouches for (``tvs_forgets_superseded`` false)
+        self.superseded: dict[Identity, Certificate] = {}
+        # ITL File Status (O2): the SHA-1 of the ITL each TFTP node built last, as the
+        # database keeps it per server (Security Guide 14, "ITLRecovery Certificate")
+        self.itl_hashes: dict[str, bytes] = {}
+        # called on every ``touch``: the fleet model wakes phones waiting to register
+        self.listeners: list[Callable[[], None]] = []
         for node_spec in spec.nodes:
             self._add_node(node_spec)
+        if single_itl_recovery(self.version):
+            self.share_itl_recovery()
 
     @classmethod
-    def from_spec(cls, spec: ClusterSpec, seed: int) -> Cluster:
-        return cls(spec, CertificateFactory(seed, spec.organisation))
+    def from_spec(cls, spec: ClusterSpec, seed: int,
+                  assumptions: Assumptions = DOCUMENTED) -> Cluster:
+        return cls(spec, CertificateFactory(seed, spec.organisation), assumptions)
 
     # -- structure -------------------------------------------------------------------------
 
@@ -145,20 +172,26 @@ class Cluster:
 
     def _node_has_role(self, node: Node, role: Role) -> bool:
         if role is Role.ITLRECOVERY:
-            return has_itl_recovery(self.version)
+            # 12.5+: one certificate, made on the publisher (``share_itl_recovery``, T8)
+            return has_itl_recovery(self.version) and (
+                node.is_publisher or not single_itl_recovery(self.version))
         if role is Role.CAPF:
             return node.is_publisher and "CAPF" in node.services
         return True  # every node holds CallManager and TVS certificates (K9)
 
     # -- certificates ----------------------------------------------------------------------
 
-    def issue(self, node: Node, role: Role, *, capf_name: str = "", when: dt.datetime | None = None,
-              years: int = 5) -> Certificate:
-        """A new certificate for ``role`` on ``node`` (CN per trust-model section 1)."""
+    def issue(self, node: Node, role: Role, *, capf_name: str = "", when: dt.datetime | None = None
+              ) -> Certificate:
+        """A new certificate for ``role`` on ``node`` (CN per trust-model section 1), valid 5
+        years; a new ITLRecovery certificate 20 years from 12.5 on (T8: Security Guide 12.5(1)
+        "Certificate Management Changes for ITLRecovery Certificate")."""
+        years = 5
         if role is Role.CAPF:
             common_name = capf_name or self.factory.capf_name()
         elif role is Role.ITLRECOVERY:
             common_name = f"ITLRECOVERY_{node.fqdn(self.domain)}"
+            years = itl_recovery_years(self.version)
         else:
             common_name = node.fqdn(self.domain)
         bits = self.key_bits[node.name][role]
@@ -175,18 +208,34 @@ class Cluster:
         old = node.certs[role]
         new = self.issue(node, role, when=when)
         self.callmanager_trust.pop(old.identity, None)
+        if not self.assumptions.tvs_forgets_superseded:
+            self.superseded[old.identity] = old
         self.set_certificate(node, role, new)
         return new
 
     def set_certificate(self, node: Node, role: Role, cert: Certificate) -> None:
         """Install ``cert`` as ``node``'s ``role`` certificate (every certificate change goes
-        through here, so ``revision`` and the TVS index follow)."""
+        through here, so ``revision`` and the TVS index follow). From 12.5 the publisher's
+        ITLRecovery certificate is every node's (TechNote 214231, T8)."""
         node.certs[role] = cert
+        if role is Role.ITLRECOVERY and node.is_publisher and single_itl_recovery(self.version):
+            self.share_itl_recovery()
         self.touch()
 
+    def share_itl_recovery(self) -> None:
+        """12.5+: "the ITLRecovery is a single certificate generated by the publisher and
+        distributed to the subscribers" (TechNote 214231, T8)."""
+        cert = self.itl_recovery
+        if cert is not None:
+            for node in self.nodes.values():
+                node.certs[Role.ITLRECOVERY] = cert
+            self.touch()
+
     def touch(self) -> None:
-        """Record that trust-relevant state changed (see ``revision``)."""
+        """Record that trust-relevant state changed (see ``revision``) and tell listeners."""
         self.revision += 1
+        for listener in self.listeners:
+            listener()
 
     def import_certificate(self, cert: Certificate) -> None:
         """Import ``cert`` into CallManager-trust / Phone-SAST-trust: TVS vouches for it from
@@ -199,14 +248,29 @@ class Cluster:
         return [cert for node in self.nodes.values() for cert in node.certs.values()]
 
     def known_certificates(self) -> dict[Identity, Certificate]:
-        """What the cluster's TVS vouches for (P5, section 1): the trust stores' imports plus
-        every current certificate. Rebuilt once per ``revision``, shared by every query."""
+        """What the cluster's TVS vouches for (P5, section 1): the trust stores' imports, the
+        superseded certificates it has not forgotten (``tvs_forgets_superseded``) and every
+        current certificate. Rebuilt once per ``revision``, shared by every query."""
         revision, known = self._known
         if revision != self.revision:
             known = dict(self.callmanager_trust)
+            known.update(self.superseded)
             known.update((cert.identity, cert) for cert in self.all_certificates())
             self._known = (self.revision, known)
         return known
+
+    def tvs_view(self, node: Node) -> dict[Identity, Certificate]:
+        """What ``node``'s TVS vouches for now: the cluster's current knowledge, or what it
+        loaded at its last start (P5b, ``tvs_learns_new_certificates``)."""
+        if self.assumptions.tvs_learns_new_certificates == AT_ONCE:
+            return self.known_certificates()
+        return node.tvs_known
+
+    def start_tvs(self, node: Node) -> None:
+        """(Re)start TVS on ``node``: it loads every certificate the cluster knows now (P5b:
+        TechNote 214231 restarts TVS after each regeneration)."""
+        node.tvs_known = dict(self.known_certificates())
+        self.touch()
 
     def at(self, now: float) -> dt.datetime:
         """Wall-clock time of simulated second ``now`` (t = 0 is when certificates were issued)."""

@@ -1,7 +1,8 @@
 """The ITLRecovery key: bulk ITL reset, its backup, the security password, publisher rebuild.
 
-``utils itl reset localkey|remotekey`` (A4, A5), ``file get tftp ITLRecovery.p12`` and the daily
-RTMT alert until it is done (A7), and rebuilding a lost publisher (A10). Every operation checks
+``utils itl reset localkey|remotekey`` (A4, A5, A4a), ``utils ctl reset localkey`` (A12),
+``file get tftp ITLRecovery.p12`` and the daily RTMT alert until it is done (A7), and rebuilding
+a lost publisher (A10). Every operation checks
 all its preconditions before it changes anything (the seed's CSCun19112: a bad SFTP login must
 leave the cluster as it was).
 """
@@ -11,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.cluster.cluster import Cluster, P12File
-from sim.cluster.operations import down, record, refuse, tftp_everywhere
+from sim.cluster.operations import down, record, refuse, restart_everywhere, tftp_everywhere
 from sim.cluster.outcome import Effect, Outcome
-from sim.cluster.tftp import build_itl, reset_signer, start_tftp, timestamp_at
-from sim.cluster.versions import has_itl_recovery
+from sim.cluster.tftp import build_ctl, build_itl, reset_signer, start_tftp, timestamp_at
+from sim.cluster.versions import has_ctl_reset_localkey, has_itl_recovery
 from sim.trust.certificates import Role
 
 NOT_PUBLISHER = "This is not a publisher node"
@@ -45,10 +46,11 @@ def _check_login(cluster: Cluster, login: SftpLogin) -> str | None:
 
 def itl_reset(cluster: Cluster, node_name: str, now: float, *,
               login: SftpLogin | None = None) -> Outcome:
-    """``utils itl reset localkey`` (``login`` None) or ``remotekey`` (A4, A5).
+    """``utils itl reset localkey`` (``login`` None) or ``remotekey`` (A4, A5, A4a).
 
-    Re-signs the publisher's current ITL with the reset key (section 2), copies it to every
-    active TFTP node and restarts TFTP there; it is served until the next TFTP restart (A6).
+    Re-signs the publisher's current ITL with the reset key (section 2, ``tftp.reset_signer``),
+    copies it to every active TFTP node and restarts TFTP there; it is served until the next
+    TFTP restart (A6).
     The files are in place when this returns; the ``bounce_tftp`` effect is the restart's
     short outage, which only a driver with simulated time plays out.
     With ``remotekey`` the fetched key first replaces the local one (seed). Refused on a
@@ -71,15 +73,23 @@ def itl_reset(cluster: Cluster, node_name: str, now: float, *,
         cluster.set_certificate(node, Role.ITLRECOVERY,
                                 cluster.sftp[login.host].files[login.path].certificate)
     active = [n for n in cluster.nodes_with("TFTP") if n.serves("TFTP")]
-    signer = reset_signer(cluster)
-    reset_itl = build_itl(cluster, node, timestamp=timestamp_at(cluster, now), signer=signer)
+    built: dict[tuple[str, bytes], bytes] = {}
+    signers: list[str] = []
     for tftp_node in active:
-        start_tftp(cluster, tftp_node, now, itl=reset_itl)
+        signer = reset_signer(cluster, tftp_node, remotekey=login is not None)
+        # the publisher's ITL, unless each node re-signs its own (``reset_itl_signer_12x``)
+        source = tftp_node if signer is tftp_node.certs[Role.CALLMANAGER] else node
+        key = (source.name, signer.der)
+        if key not in built:
+            built[key] = build_itl(cluster, source, timestamp=timestamp_at(cluster, now),
+                                   signer=signer)
+            signers.append(signer.common_name)
+        start_tftp(cluster, tftp_node, now, itl=built[key])
     names = ", ".join(repr(n.hostname) for n in active)
     return record(cluster, Outcome(
         now, action, node.name, True,
         f"Following is the list of Active tftp servers in the cluster [{names}]. "
-        f"The reset ITL file was generated successfully (signed by {signer.common_name})",
+        f"The reset ITL file was generated successfully (signed by {', '.join(signers)})",
         (Effect("bounce_tftp", tuple(n.name for n in active)),)))
 
 
@@ -152,4 +162,31 @@ def rebuild_publisher(cluster: Cluster, now: float, *, security_password: str | 
     cluster.itl_recovery_backed_up = False
     return record(cluster, Outcome(now, "rebuild publisher", publisher.name, True,
                                    f"{publisher.hostname} reinstalled and its database restored "
-                                   f"from a subscriber", (tftp_everywhere(cluster),)))
+                                   f"from a subscriber", restart_everywhere(cluster)))
+
+
+def ctl_reset_localkey(cluster: Cluster, node_name: str, now: float) -> Outcome:
+    """``utils ctl reset localkey`` (A12, 12.0+, mixed mode, publisher only).
+
+    Rebuilds the CTL from the current certificates, so it lists the current ITLRecovery, and
+    signs it with the publisher's CallManager key, the CTL's secondary SAST, for when "the
+    ITLRecovery certificate that was used to sign the original CTL file has changed and the
+    endpoints are locked out" (CLI Reference 12.5(1) "utils ctl"; Security Guide 14 "Reset CTL
+    Localkey"; FN70613). Every TFTP node serves it after its restart; the administrator then
+    resets the phones and runs ``utils ctl update CTLFile`` to sign with ITLRecovery again.
+    """
+    action = "utils ctl reset localkey"
+    node = cluster.node(node_name)
+    problem = (NOT_PUBLISHER if not node.is_publisher else down(node)
+               or (None if has_ctl_reset_localkey(cluster.version) else
+                   "Executed command unsuccessfully: utils ctl reset localkey needs 12.0 or "
+                   "later")
+               or (None if cluster.security_mode == "mixed" else
+                   "The cluster is not in mixed mode: use utils itl reset localkey"))
+    if problem:
+        return refuse(cluster, now, action, node.name, problem)
+    signer = node.certs[Role.CALLMANAGER]
+    cluster.ctl_bytes = build_ctl(cluster, timestamp=timestamp_at(cluster, now), signer=signer)
+    return record(cluster, Outcome(now, action, node.name, True,
+                                   f"The CTL file was generated successfully (signed by "
+                                   f"{signer.common_name})", (tftp_everywhere(cluster),)))

@@ -1,15 +1,15 @@
 """Observing trust: ``show itl`` on a node, DeviceTLInfo status, bulk-reset recoverability.
 
-O1: ``show itl`` prints a node's current ITL. O2: phones report the SHA-1 of their installed ITL
-in the DeviceTLInfo alarm (firmware 9.4(1)+); comparing it with the SHA-1 of the ITL their TFTP
-server serves gives CUCM 14's "ITL File Status": Match / MisMatch / Not Installed / Unknown.
+O1: ``show itl`` prints a node's current ITL, times in the cluster's time zone (O1a). O2: phones
+report the SHA-1 of their installed ITL in the DeviceTLInfo alarm at every registration
+(firmware 9.4(1)+); comparing it with the SHA-1 the database keeps for the TFTP server they used
+gives CUCM 14's "ITL File Status": Match / MisMatch / Not Installed / Unknown (O2a).
 """
 
 from __future__ import annotations
 
-from sim.cluster.cluster import Cluster
+from sim.cluster.cluster import Cluster, Node
 from sim.cluster.phone import PhoneTrust, is_empty_itl
-from sim.cluster.served import ServedFiles
 from sim.cluster.tftp import reset_signer
 from sim.errors import SignatureError
 from sim.trust import show, trustlist
@@ -29,33 +29,40 @@ def show_itl(cluster: Cluster, node_name: str) -> str:
     return show.render(served.itl, path="ITLFile.tlv", verified=True, reason=None)
 
 
-def itl_file_status(phone: PhoneTrust, served: ServedFiles | None, *, reported: bool) -> str:
-    """CUCM 14's ITL File Status for a phone (O2). ``reported``: the phone has sent a
-    DeviceTLInfo alarm (firmware 9.4(1)+ and registered since).
+def itl_file_status(phone_hash: bytes | None, server_hash: bytes | None, *, reported: bool
+                    ) -> str:
+    """CUCM 14's ITL File Status for a phone (O2, O2a). ``reported``: the phone is registered
+    and sends DeviceTLInfo (ITL support and firmware 9.4(1)+); ``phone_hash`` is the SHA-1 of
+    its installed ITL (None: it has none); ``server_hash`` the SHA-1 the database keeps for the
+    TFTP server the phone used last (None: that server never built an ITL).
 
-    CUCM knows only what the alarm says: without one the status is Unknown, whatever the phone
-    holds; "Not Installed" is a report of no ITL [I: the status is derived from DeviceTLInfo
-    alone]. A phone without ITL support never reports. ``served`` None (its TFTP server is
-    down) leaves nothing to compare with: Unknown.
+    The database compares the hash in the phone's DeviceTLInfo alarm with the hash stored per
+    TFTP server and deletes the phone's entry when it unregisters (Security Guide 14,
+    "ITLRecovery Certificate"): a phone that is not registered, or never reports, is Unknown;
+    "Not Installed" is a report of no ITL [I22].
     """
-    if not reported or not phone.itl_support:
+    if not reported:
         return UNKNOWN
-    if phone.itl is None:
+    if phone_hash is None:
         return NOT_INSTALLED
-    if served is None:
+    if server_hash is None:
         return UNKNOWN
-    return MATCH if phone.itl.raw == served.itl.raw else MISMATCH
+    return MATCH if phone_hash == server_hash else MISMATCH
 
 
-def recoverable_by_bulk_reset(phone: PhoneTrust, cluster: Cluster) -> bool:
-    """Would `utils itl reset` + a phone reset recover this phone? Only if its ITL lists the
-    reset key as SAST (seed: "bulk reset only works if phones have an ITL that contains the
-    ITLRecovery entry"; A4). A phone that checks nothing (no ITL yet, P1; no ITL support, P8;
-    an empty ITL, P6) takes the reset ITL too."""
+def recoverable_by_bulk_reset(phone: PhoneTrust, cluster: Cluster, node: Node) -> bool:
+    """Would `utils itl reset localkey` + a phone reset recover this phone, whose TFTP server
+    is ``node``? Only if its ITL lists the reset ITL's signer as SAST (seed: "bulk reset only
+    works if phones have an ITL that contains the ITLRecovery entry"; A4, A4a: on 12.0+ the
+    signer is a CallManager key). A phone that checks nothing (no ITL yet, P1; no ITL support,
+    P8; an empty ITL, P6) takes the reset ITL too, unless it holds a CTL the reset does not
+    touch: a phone without Security by Default needs its CTL deleted by hand (P3b)."""
     if cluster.itl_recovery is None:
         return False
-    if not phone.itl_support or (phone.itl is None and phone.ctl is None):
+    if not phone.itl_support:
+        return phone.ctl is None
+    if phone.itl is None and phone.ctl is None:
         return True
     if phone.itl is not None and is_empty_itl(phone.itl):
         return True
-    return phone.holds_sast(reset_signer(cluster).identity)
+    return phone.holds_sast(reset_signer(cluster, node).identity)

@@ -16,6 +16,7 @@ from sim.cluster.versions import (
     has_itl_recovery,
     has_phone_interaction_parameter,
     rollback_resets_phones,
+    single_itl_recovery,
 )
 from sim.trust.certificates import Role
 
@@ -45,24 +46,35 @@ def tftp_everywhere(cluster: Cluster) -> Effect:
     return Effect("restart_tftp", tuple(n.name for n in cluster.nodes_with("TFTP")))
 
 
-def _auto_reset(cluster: Cluster) -> tuple[Effect, ...]:
+def restart_everywhere(cluster: Cluster) -> tuple[Effect, ...]:
+    """The regeneration procedure's restarts: TVS on every TVS node, publisher first, then
+    TFTP everywhere (TechNote 214231, "Regenerate Certificates in Unified Communications
+    Manager"; I8, P5b)."""
+    return Effect("restart_tvs", tuple(n.name for n in cluster.nodes_with("TVS"))), \
+        tftp_everywhere(cluster)
+
+
+def _auto_reset(cluster: Cluster, role: Role = Role.CALLMANAGER) -> tuple[Effect, ...]:
     """A1b: CUCM resets phones when a certificate in the ITL changes (on 14+ only while
-    "Phone Interaction on Certificate Update" is on, K8)."""
-    if has_phone_interaction_parameter(cluster.version) and not \
-            cluster.phone_interaction_on_cert_update:
-        return ()
-    return (Effect("reset_phones"),)
+    "Phone Interaction on Certificate Update" is on, K8). An ITLRecovery change resets phones
+    only on 14+, where the parameter covers "TFTP (CallManager/ITLRecovery)" certificates (A1c,
+    TechNote 221070); before, A8 resets nobody."""
+    if has_phone_interaction_parameter(cluster.version):
+        return (Effect("reset_phones"),) if cluster.phone_interaction_on_cert_update else ()
+    return () if role is Role.ITLRECOVERY else (Effect("reset_phones"),)
 
 
 # -- A1, A8: certificate regeneration --------------------------------------------------------
 
 def regen_cert(cluster: Cluster, node_name: str, role: Role, now: float, *,
-               restart_tftp: bool = True) -> Outcome:
+               restart_tftp: bool | None = None) -> Outcome:
     """``set cert regen <role>`` on a node, with the 5-minute hold timer (A1).
 
-    CallManager/TVS/CAPF: the ITL changes, so TFTP is restarted to rebuild it (T4 [I], unless
-    ``restart_tftp`` is false) and phones are reset (A1b). ITLRecovery: no reset, the ITL changes
-    only at the next TFTP restart (A8, T4).
+    CallManager/TVS/CAPF: the ITL changes, so the procedure restarts TVS and then TFTP to rebuild
+    it (T4, I8, TechNote 214231; unless ``restart_tftp`` is false) and phones are reset (A1b).
+    ITLRecovery: nothing restarts unless ``restart_tftp`` is true, so the ITL changes only at the
+    next TFTP restart (A8, T4); 14+ resets phones (A1c). From 12.5 the ITLRecovery certificate
+    is the cluster's, regenerated on the publisher only (T8).
     """
     action = f"set cert regen {role.value}"
     node = cluster.node(node_name)
@@ -71,6 +83,11 @@ def regen_cert(cluster: Cluster, node_name: str, role: Role, now: float, *,
     if role not in node.certs:
         return refuse(cluster, now, action, node.name,
                       f"{role.value} certificate does not exist on {node.hostname}")
+    if role is Role.ITLRECOVERY and single_itl_recovery(cluster.version) and \
+            not node.is_publisher:
+        return refuse(cluster, now, action, node.name,
+                      "From 12.5 the ITLRecovery certificate is generated on the publisher and "
+                      "distributed to the subscribers: regenerate it on the publisher")
     if node.last_regen is not None and now - node.last_regen[0] < HOLD_SECONDS:
         previous = node.last_regen[1].value
         return refuse(cluster, now, action, node.name,
@@ -78,9 +95,9 @@ def regen_cert(cluster: Cluster, node_name: str, role: Role, now: float, *,
                       f"re-try regenerating {role.value} certificate at a later time")
     cluster.regenerate(node, role, when=cluster.at(now))
     node.last_regen = (now, role)
-    effects: tuple[Effect, ...] = ()
-    if role in ITL_CERT_ROLES:
-        effects = ((tftp_everywhere(cluster),) if restart_tftp else ()) + _auto_reset(cluster)
+    if restart_tftp is None:
+        restart_tftp = role in ITL_CERT_ROLES
+    effects = (restart_everywhere(cluster) if restart_tftp else ()) + _auto_reset(cluster, role)
     return record(cluster, Outcome(now, action, node.name, True,
                                    f"Successfully Regenerated Certificate for {role.value}.",
                                    effects))
@@ -99,7 +116,7 @@ def _regenerate_node(cluster: Cluster, node: Node, now: float) -> None:
 
 def _changed(cluster: Cluster, now: float, action: str, node: str | None, message: str
              ) -> Outcome:
-    effects = (tftp_everywhere(cluster),) + _auto_reset(cluster)
+    effects = restart_everywhere(cluster) + _auto_reset(cluster)
     return record(cluster, Outcome(now, action, node, True, message, effects))
 
 
@@ -121,17 +138,32 @@ def change_hostname(cluster: Cluster, node_name: str, new_name: str, now: float)
 
 
 def change_ip(cluster: Cluster, node_name: str, new_ip: str, now: float) -> Outcome:
-    """An IP change regenerates the node's certificates like a hostname change (A3, K12). In
-    mixed mode the CTL keeps the old certificate and address until ``utils ctl update
-    CTLFile`` (``ctl_update``), as after any regeneration [I: K2 lists the CTL update as an
-    administrator step]."""
+    """``set network ip eth0``: the node's address changes and the node restarts (A3a).
+
+    Certificates name the host, not the address, so nothing is regenerated (TechNote 118893
+    lists hostname, domain and regeneration as what changes the CallManager certificate); the
+    assumption ``ip_change_regenerates_certificates`` restores A3's reading (regenerated like a
+    hostname change, I9). Phones reach the node by the address DHCP option 150 and their cached
+    config give them, so they lose it until option 150 is updated (``update_option150``) or a
+    new config names the new address; in mixed mode the CTL lists the old address until ``utils
+    ctl update CTLFile`` ("Changing the IP Address and Hostname for CUCM 12.5(1)", P3c).
+    """
     node = cluster.node(node_name)
+    action = f"set network ip eth0 {new_ip}"
     if why_down := down(node):
-        return refuse(cluster, now, f"set network ip eth0 {new_ip}", node.name, why_down)
+        return refuse(cluster, now, action, node.name, why_down)
     node.ip = new_ip
-    _regenerate_node(cluster, node, now)
-    return _changed(cluster, now, f"set network ip eth0 {new_ip}", node.name,
-                    f"IP address of {node.hostname} changed to {new_ip}; certificates regenerated")
+    if cluster.assumptions.ip_change_regenerates_certificates:
+        _regenerate_node(cluster, node, now)
+        return _changed(cluster, now, action, node.name,
+                        f"IP address of {node.hostname} changed to {new_ip}; certificates "
+                        f"regenerated")
+    restarts = tuple(Effect(kind, (node.name,)) for kind, service in
+                     (("restart_tvs", "TVS"), ("restart_tftp", "TFTP"))
+                     if service in node.services)
+    return record(cluster, Outcome(now, action, node.name, True,
+                                   f"IP address of {node.hostname} changed to {new_ip}; the "
+                                   f"node restarted, its certificates are unchanged", restarts))
 
 
 def change_domain(cluster: Cluster, new_domain: str, now: float) -> Outcome:
@@ -160,6 +192,8 @@ def start_service(cluster: Cluster, node_name: str, service: str, now: float) ->
         start_tftp(cluster, node, now)
     else:
         node.running.add(service)
+        if service == "TVS":
+            cluster.start_tvs(node)
     return record(cluster, Outcome(now, action, node.name, True,
                                    f"Cisco {service} service started on host {node.hostname}"))
 
@@ -184,6 +218,8 @@ def set_node_power(cluster: Cluster, node_name: str, up: bool, now: float) -> Ou
     (T4); a TFTP service stopped by the administrator stays stopped."""
     node = cluster.node(node_name)
     node.up = up
+    if up and "TVS" in node.running:
+        cluster.start_tvs(node)
     if up and "TFTP" in node.running:
         start_tftp(cluster, node, now)
     elif not up:
@@ -228,8 +264,10 @@ def upgrade(cluster: Cluster, version: tuple[int, int], now: float) -> Outcome:
             if Role.ITLRECOVERY not in node.certs:
                 cluster.set_certificate(node, Role.ITLRECOVERY, cluster.issue(
                     node, Role.ITLRECOVERY, when=cluster.at(now)))
+    if single_itl_recovery(version):
+        cluster.share_itl_recovery()  # T8: the publisher's, kept with its old validity
     return record(cluster, Outcome(now, action, None, True, "Switch version completed",
-                                   (tftp_everywhere(cluster), Effect("reset_phones"))))
+                                   restart_everywhere(cluster) + (Effect("reset_phones"),)))
 
 
 def set_mixed_mode(cluster: Cluster, enabled: bool, now: float) -> Outcome:
@@ -259,7 +297,9 @@ def apply_effects(cluster: Cluster, outcome: Outcome, now: float) -> list[str]:
     returns the other effects' kinds (e.g. ``reset_phones``) for the caller."""
     pending = []
     for effect in outcome.effects:
-        if effect.kind == "restart_tftp":
+        if effect.kind == "restart_tvs":
+            restart_tvs(cluster, effect.nodes)
+        elif effect.kind == "restart_tftp":
             for name in effect.nodes:
                 node = cluster.node(name)
                 if node.up:
@@ -269,3 +309,12 @@ def apply_effects(cluster: Cluster, outcome: Outcome, now: float) -> list[str]:
         else:
             pending.append(effect.kind)
     return pending
+
+
+def restart_tvs(cluster: Cluster, names: tuple[str, ...]) -> None:
+    """Restart TVS on the named nodes that are up and run it: each reloads what it vouches for
+    (P5b). The restart is short; the simulation plays it at once."""
+    for name in names:
+        node = cluster.node(name)
+        if node.serves("TVS"):
+            cluster.start_tvs(node)

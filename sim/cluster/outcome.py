@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Effect:
-    """Something the cluster does after an operation: ``restart_tftp`` on ``nodes`` (files
-    rebuilt, T4), ``bounce_tftp`` (restarted serving the same files: `utils itl reset`, A4) or
-    ``reset_phones`` (all phones registered to the cluster)."""
+    """Something the cluster does after an operation: ``restart_tvs`` on ``nodes`` (each
+    reloads what it vouches for, P5b), ``restart_tftp`` (files rebuilt, T4), ``bounce_tftp``
+    (restarted serving the same files: `utils itl reset`, A4) or ``reset_phones`` (all phones
+    registered to the cluster)."""
 
     kind: str
     nodes: tuple[str, ...] = ()

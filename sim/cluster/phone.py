@@ -1,4 +1,4 @@
-"""A Cisco IP phone's trust decisions on real bytes (P1-P8), free of simulated time.
+"""A Cisco IP phone's trust decisions on real bytes (P1-P8, P3a, P3b, P6a), free of simulated time.
 
 A ``PhoneTrust`` holds what a phone has installed (ITL, CTL, a 24-hour TVS cache) and decides
 whether to accept each file its TFTP server offers. Every ``Decision`` carries a short reason
@@ -18,6 +18,7 @@ from sim.trust.trustlist import Function, Record, TrustList
 from sim.trust.verify import Verifier
 
 TRUST_LIST_UPDATE_FAILED = "Trust List Update Failed"
+NO_SBD = "no-security-by-default"  # P3b: the phone cannot ask TVS
 TVS_CACHE_SECONDS = 24 * 3600.0
 MAX_ITL_BYTES = 64 * 1024  # T5: a larger ITL cannot be loaded (K1)
 
@@ -85,7 +86,7 @@ class PhoneTrust:
 
     def decide_itl(self, offered: TrustList, tvs: TvsContext, verifier: Verifier,
                    now: float = 0.0) -> Decision:
-        """Would the phone accept ``offered`` as its new ITL? (P1, P2, P3, P5, P6, P8, T5)"""
+        """Would the phone accept ``offered`` as its new ITL? (P1, P2, P3, P5, P6, P6a, P8, T5)"""
         if not self.itl_support:
             return Decision(True, "no-itl-support")  # P8
         if len(offered.raw) > MAX_ITL_BYTES:
@@ -94,13 +95,13 @@ class PhoneTrust:
             return Decision(True, "first-use")  # P1
         if self.itl is not None and offered.raw == self.itl.raw:
             return Decision(True, "unchanged")
-        if self.itl is not None and is_empty_itl(self.itl):
-            return Decision(True, "empty-itl")  # P6
         identity = (offered.signer_serial, offered.ca_name)
-        if self.ctl is not None:  # P3: the CTL authenticates the ITL first
+        if self.ctl is not None:  # P3, P6a: the CTL authenticates the ITL first, empty ITL or not
             record = _ctl_signers(self.ctl).get(identity)
             if record is not None and verifier.trust_list(offered, record.public_key):
                 return Decision(True, "ctl")
+        if self.itl is not None and is_empty_itl(self.itl):
+            return Decision(True, "empty-itl")  # P6
         if self.itl is not None:  # P2
             record = sast_records(self.itl).get(identity)
             if record is not None:
@@ -110,16 +111,31 @@ class PhoneTrust:
         return self._via_tvs(identity, ITL_SIGNING, tvs, now, "itl",
                              lambda key: verifier.trust_list(offered, key))
 
-    def decide_ctl(self, offered: TrustList, verifier: Verifier) -> Decision:
-        """A new CTL is accepted on first use or when a SAST of the installed CTL signed it [I]."""
+    def decide_ctl(self, offered: TrustList, tvs: TvsContext, verifier: Verifier,
+                   now: float = 0.0) -> Decision:
+        """Would the phone accept ``offered`` as its new CTL? (P1, P3a, P3b, P6a)
+
+        On first use, or when a SAST record of the installed CTL signed it; otherwise a phone
+        with Security by Default asks TVS, as for an ITL (P3a: TechNotes 118893, 213407,
+        215539), which needs a TVS record in its ITL, so a phone with the empty rollback ITL
+        cannot (P6a: TechNote 213407). A phone without Security by Default (7940/7960, Jabber:
+        ``itl_support`` false) cannot ask TVS: it keeps its CTL until the CTL is deleted by hand
+        (P3b: TechNote 118893).
+        """
         if self.ctl is None:
-            return Decision(True, "first-use")
+            return Decision(True, "first-use")  # P1
         if offered.raw == self.ctl.raw:
             return Decision(True, "unchanged")
-        record = sast_records(self.ctl).get((offered.signer_serial, offered.ca_name))
-        if record is not None and verifier.trust_list(offered, record.public_key):
-            return Decision(True, "sast")
-        return Decision(False, reasons=("ctl-signer-unknown",))
+        identity = (offered.signer_serial, offered.ca_name)
+        record = sast_records(self.ctl).get(identity)
+        if record is not None:
+            if verifier.trust_list(offered, record.public_key):
+                return Decision(True, "sast")
+            return Decision(False, reasons=("ctl-bad-signature",))
+        if not self.itl_support:
+            return Decision(False, reasons=("ctl-signer-unknown", NO_SBD))  # P3b
+        return self._via_tvs(identity, ITL_SIGNING, tvs, now, "ctl",
+                             lambda key: verifier.trust_list(offered, key))
 
     def install_itl(self, itl: TrustList) -> None:
         """Keep ``itl``; a new ITL also clears the TVS cache [I: cached trust came from the
@@ -132,9 +148,13 @@ class PhoneTrust:
 
     def decide_config(self, config: SignedConfig | None, tvs: TvsContext, verifier: Verifier,
                       now: float = 0.0) -> Decision:
-        """Would the phone apply ``config``? (P4; ``None`` is an unsigned config, P1/P6/P8)"""
+        """Would the phone apply ``config``? (P4; ``None`` is an unsigned config, P1/P6/P8)
+
+        A phone without Security by Default that holds a CTL checks configs against the CTL's
+        CCM+TFTP records alone (P3b: TechNote 118893, a publisher CallManager change "prevents
+        normal functionality of those devices until the CTL is manually deleted")."""
         if not self.itl_support:
-            return Decision(True, "no-itl-support")  # P8
+            return self._decide_config_by_ctl(config, verifier)
         if self.itl is None and self.ctl is None:
             return Decision(True, "first-use")  # P1
         if self.itl is not None and is_empty_itl(self.itl):
@@ -148,6 +168,20 @@ class PhoneTrust:
             return Decision(False, reasons=("config-bad-signature",))
         return self._via_tvs(config.signer, CONFIG_SIGNING, tvs, now, "config",
                              lambda key: verifier.blob(config.xml, config.signature, key))
+
+    def _decide_config_by_ctl(self, config: SignedConfig | None, verifier: Verifier
+                              ) -> Decision:
+        """P8 without a CTL; P3b with one: only the CTL's TFTP and CCM+TFTP keys, no TVS."""
+        if self.ctl is None:
+            return Decision(True, "no-itl-support")  # P8
+        if config is None:
+            return Decision(False, reasons=("config-unsigned",))
+        record = tftp_records(self.ctl).get(config.signer)
+        if record is None:
+            return Decision(False, reasons=("config-signer-unknown", NO_SBD))
+        if verifier.blob(config.xml, config.signature, record.public_key):
+            return Decision(True, "ctl")
+        return Decision(False, reasons=("config-bad-signature",))
 
     def _config_signers(self) -> dict[Identity, Record]:
         signers: dict[Identity, Record] = {}

@@ -24,6 +24,9 @@ class SignedConfig:
     signer_serial: bytes
     signer_issuer: str
     signature: bytes
+    # the CM group as the XML names it: (node, address) in priority order; a phone registers
+    # by these addresses until a newer config names others (P9, A3a)
+    callmanagers: tuple[tuple[str, str], ...] = ()
 
     @property
     def signer(self) -> tuple[bytes, str]:

@@ -9,14 +9,16 @@ on the device name, so one file per distinct content is served to all of them].
 
 from __future__ import annotations
 
+import hashlib
 from typing import TypedDict
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from sim.cluster.assumptions import ITLRECOVERY_KEY, NODE_CALLMANAGER
 from sim.cluster.cluster import Cluster, Node
 from sim.cluster.served import ConfigProfile, ServedFiles, SignedConfig
-from sim.cluster.versions import has_itl_recovery, itl_signed_by_recovery
+from sim.cluster.versions import ctl_lists_itl_recovery, has_itl_recovery, itl_signed_by_recovery
 from sim.trust import trustlist
 from sim.trust.certificates import Certificate, Role
 from sim.trust.trustlist import Function, Record, TrustList
@@ -29,12 +31,23 @@ def itl_signer(cluster: Cluster, node: Node) -> Certificate:
     return node.certs[Role.CALLMANAGER]
 
 
-def reset_signer(cluster: Cluster) -> Certificate:
-    """Who signs the bulk-reset ITL (section 2): ITLRecovery on 10.x-11.x, CallManager on 12.0+."""
-    if itl_signed_by_recovery(cluster.version):
-        return cluster.publisher.certs[Role.CALLMANAGER]
+def reset_signer(cluster: Cluster, node: Node, *, remotekey: bool = False) -> Certificate:
+    """Who signs the bulk-reset ITL that TFTP ``node`` serves (section 2, A4a).
+
+    10.x-11.x: the publisher's ITLRecovery key (seed). 12.0+: ``localkey`` re-signs with the
+    CallManager key (CLI Reference 12.5(1) "utils itl reset"; Security Guide 14 "Perform Bulk
+    Reset of ITL File"): the publisher's, or each node's own under the assumption
+    ``reset_itl_signer_12x``; ``remotekey`` signs with the ITLRecovery key it restored (CLI
+    Reference 12.5(1); assumption ``remotekey_signer``).
+    """
     assert cluster.itl_recovery is not None, "utils itl reset needs 10.0+ (A4)"
-    return cluster.itl_recovery
+    assumptions = cluster.assumptions
+    if not itl_signed_by_recovery(cluster.version) or (
+            remotekey and assumptions.remotekey_signer == ITLRECOVERY_KEY):
+        return cluster.itl_recovery
+    if assumptions.reset_itl_signer_12x == NODE_CALLMANAGER:
+        return node.certs[Role.CALLMANAGER]
+    return cluster.publisher.certs[Role.CALLMANAGER]
 
 
 def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Record]:
@@ -100,28 +113,49 @@ def normal_itl(cluster: Cluster, node: Node, now: float) -> bytes:
     return data
 
 
-def build_ctl(cluster: Cluster, *, timestamp: int) -> bytes:
-    """The cluster's CTLFile.tlv (mixed mode, P3) signed by the publisher's normal ITL signer.
+def ctl_signer(cluster: Cluster) -> Certificate:
+    """Who signs the tokenless CTL (T7): the publisher's CallManager key on 10.x-11.x (TechNote
+    118893), the ITLRecovery key from 12.0 (TechNote 214231)."""
+    return itl_signer(cluster, cluster.publisher)
 
-    Records [I, tokenless CTL]: the signer and ITLRecovery as SAST, every CallManager/TFTP node
-    as CCM+TFTP with its current host name (DNSNAME) and IP address, CAPF.
+
+def ctl_records(cluster: Cluster, signer: Certificate) -> list[Record]:
+    """The tokenless CTL's records as CUCM writes them (T7; compared with the real CTL in
+    ``shared/testdata`` by ``tests/test_ctl_structure.py``).
+
+    The signer as SAST first; a CCM+TFTP record for every node that runs CallManager or TFTP
+    (cluster order); CAPF; then the CTL's other root anchor as SAST: ITLRecovery when the
+    CallManager key signs (11.0+; the 10.5(1) CTL of TechNote 118893 has none), the publisher's
+    CallManager when ITLRecovery signs (12.0+: "two root anchors", FN70613). Every record holds
+    the full certificate, the node's short host name (DNSNAME, NUL-terminated) and its IP
+    address; CAPF and ITLRecovery records carry the publisher's. TVS is not in the CTL
+    (TechNote 214231).
     """
     publisher = cluster.publisher
-    signer = itl_signer(cluster, publisher)
-    records = [trustlist.record_for(signer.cert, Function.SAST, with_certificate=True,
-                                    **_address(publisher))]
-    if cluster.itl_recovery is not None and cluster.itl_recovery is not signer:
-        records.append(_recovery_record(cluster))
-    for node in cluster.nodes.values():
-        if node.services & {"CallManager", "TFTP"}:
-            records.append(trustlist.record_for(
-                node.certs[Role.CALLMANAGER].cert, Function.CCM_TFTP, with_certificate=True,
-                **_address(node)))
+    anchors = [publisher.certs[Role.CALLMANAGER]]
+    if cluster.itl_recovery is not None and ctl_lists_itl_recovery(cluster.version):
+        anchors.append(cluster.itl_recovery)
+    records = [_ctl_record(signer, Function.SAST, publisher)]
+    records += [_ctl_record(node.certs[Role.CALLMANAGER], Function.CCM_TFTP, node)
+                for node in cluster.nodes.values() if node.services & {"CallManager", "TFTP"}]
     capf = publisher.certs.get(Role.CAPF)
     if capf is not None:
-        records.append(trustlist.record_for(capf.cert, Function.CAPF, with_certificate=True))
-    return trustlist.build(records, signer_cert=signer.cert, signer_key=signer.key,
-                           filename="CTLFile.tlv", timestamp=timestamp)
+        records.append(_ctl_record(capf, Function.CAPF, publisher))
+    records += [_ctl_record(anchor, Function.SAST, publisher)
+                for anchor in anchors if anchor.identity != signer.identity]
+    return records
+
+
+def build_ctl(cluster: Cluster, *, timestamp: int, signer: Certificate | None = None) -> bytes:
+    """The cluster's CTLFile.tlv (mixed mode, T7), signed by ``signer`` (default
+    ``ctl_signer``; `utils ctl reset localkey` passes the CallManager key, A12)."""
+    signer = signer or ctl_signer(cluster)
+    return trustlist.build(ctl_records(cluster, signer), signer_cert=signer.cert,
+                           signer_key=signer.key, filename="CTLFile.tlv", timestamp=timestamp)
+
+
+def _ctl_record(cert: Certificate, function: Function, node: Node) -> Record:
+    return trustlist.record_for(cert.cert, function, with_certificate=True, **_address(node))
 
 
 class _CtlAddress(TypedDict):
@@ -146,12 +180,20 @@ def serve(cluster: Cluster, node: Node, *, itl: bytes, reset: bool = False,
                        config_signer=node.certs[Role.CALLMANAGER])
 
 
+def callmanager_addresses(cluster: Cluster, profile: ConfigProfile
+                          ) -> tuple[tuple[str, str], ...]:
+    """How a config names its CM group: each node by its IP address, or by FQDN when the
+    scenario gives none (I34: CUCM's System > Server names a node by address or host name;
+    itlsim uses the address when it has one)."""
+    return tuple((name, cluster.node(name).address(cluster.domain)) for name in profile.cm_group)
+
+
 def config_xml(cluster: Cluster, profile: ConfigProfile) -> bytes:
     """A small real config: CM group members in priority order, TVS list, access settings."""
     members = "".join(
-        f'<member priority="{i}"><callManager><name>{cluster.node(name).fqdn(cluster.domain)}'
+        f'<member priority="{i}"><callManager><name>{address}'
         f"</name><ports><ethernetPhonePort>2000</ethernetPhonePort></ports></callManager>"
-        f"</member>" for i, name in enumerate(profile.cm_group))
+        f"</member>" for i, (_, address) in enumerate(callmanager_addresses(cluster, profile)))
     tvs = "".join(
         f"<member priority=\"{i}\"><address>{cluster.node(name).fqdn(cluster.domain)}</address>"
         f"<port>2445</port></member>"
@@ -170,15 +212,17 @@ def served_config(cluster: Cluster, served: ServedFiles, profile: ConfigProfile)
     profile per TFTP start, P4)."""
     config = served.configs.get(profile)
     if config is None:
-        config = sign_config(config_xml(cluster, profile), served.config_signer)
+        config = sign_config(config_xml(cluster, profile), served.config_signer,
+                             callmanager_addresses(cluster, profile))
         served.configs[profile] = config
     return config
 
 
-def sign_config(xml: bytes, signer: Certificate) -> SignedConfig:
+def sign_config(xml: bytes, signer: Certificate,
+                callmanagers: tuple[tuple[str, str], ...] = ()) -> SignedConfig:
     """Sign ``xml`` with ``signer``'s key: RSA PKCS#1 v1.5 / SHA-1, as ITL signatures are."""
     signature = signer.key.sign(xml, padding.PKCS1v15(), hashes.SHA1())
-    return SignedConfig(xml, signer.serial, signer.issuer_name, signature)
+    return SignedConfig(xml, signer.serial, signer.issuer_name, signature, callmanagers)
 
 
 def timestamp_at(cluster: Cluster, now: float) -> int:
@@ -192,11 +236,12 @@ def start_tftp(cluster: Cluster, node: Node, now: float, *, itl: bytes | None = 
     ``itl`` replaces the built ITL with the bulk-reset ITL that `utils itl reset` copied to the
     node (A4); it is served until the next plain start (A6).
     """
-    cluster.touch()
     ctl = trustlist.parse(cluster.ctl_bytes, path="CTLFile.tlv") if cluster.ctl_bytes else None
     data = itl if itl is not None else normal_itl(cluster, node, now)
     cluster.served[node.name] = serve(cluster, node, itl=data, reset=itl is not None, ctl=ctl)
+    cluster.itl_hashes[node.name] = hashlib.sha1(data).digest()  # O2: kept per TFTP server
     node.running.add("TFTP")
+    cluster.touch()
 
 
 def stop_tftp(cluster: Cluster, node: Node) -> None:
@@ -207,8 +252,11 @@ def stop_tftp(cluster: Cluster, node: Node) -> None:
 
 
 def start_all(cluster: Cluster, now: float = 0.0) -> None:
-    """Bring a freshly built cluster up: CTL in mixed mode, TFTP started on every TFTP node."""
+    """Bring a freshly built cluster up: CTL in mixed mode, TVS started on every TVS node (P5b),
+    TFTP on every TFTP node."""
     if cluster.security_mode == "mixed":
         cluster.ctl_bytes = build_ctl(cluster, timestamp=timestamp_at(cluster, now))
+    for node in cluster.nodes_with("TVS"):
+        cluster.start_tvs(node)
     for node in cluster.nodes_with("TFTP"):
         start_tftp(cluster, node, now)

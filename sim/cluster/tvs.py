@@ -4,7 +4,9 @@ TVS answers, for a certificate identified by serial and issuer, whether its clus
 with which roles (K10, K19). The phone reaches TVS over TLS (TCP 2445) and trusts the session
 only if the server's current TVS certificate matches a TVS record (CERTHASH) of the phone's
 installed ITL; an unreachable or untrusted server -> next one in the CM group; none left -> the
-query fails (P5).
+query fails (P5). Each node's TVS answers from what it loaded at its last start unless the
+scenario assumes it learns changes at once (P5b, ``Cluster.tvs_view``). Phones ask TVS about
+unknown ITL, CTL and config signers alike (P3a: TechNotes 118893, 213407, 215539).
 """
 
 from __future__ import annotations
@@ -16,24 +18,17 @@ from sim.cluster.cluster import Cluster, Identity, Node
 from sim.trust.certificates import Certificate, Role
 from sim.trust.trustlist import Function
 
-# What a certificate of each role may vouch for when TVS returns it [I]: CallManager signs ITLs
-# (before 12.0) and configs; ITLRecovery signs ITLs; CAPF and TVS sign neither.
+# What a certificate of each role may vouch for when TVS returns it: CallManager signs ITLs (before
+# 12.0), CTLs and configs (TechNote 118893's TVS log: roles SAST and CCM+TFTP); ITLRecovery signs
+# ITLs and CTLs (SAST); CAPF and TVS sign neither (I11).
 ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
     Role.CALLMANAGER: frozenset({Function.SAST, Function.CCM, Function.TFTP, Function.CCM_TFTP}),
     Role.ITLRECOVERY: frozenset({Function.SAST}),
     Role.CAPF: frozenset({Function.CAPF}),
     Role.TVS: frozenset({Function.TVS}),
 }
-ITL_SIGNING = frozenset({Function.SAST, Function.TFTP, Function.CCM_TFTP})
+ITL_SIGNING = frozenset({Function.SAST, Function.TFTP, Function.CCM_TFTP})  # ITLs and CTLs
 CONFIG_SIGNING = frozenset({Function.TFTP, Function.CCM_TFTP, Function.CCM})
-
-
-
-def known_certificates(cluster: Cluster) -> dict[Identity, Certificate]:
-    """Every certificate the cluster's TVS vouches for: its own current ones plus the trust
-    stores' imports (trust-model section 1 [I]). Cached on the cluster's revision, so 10,000
-    queries between two certificate changes build it once."""
-    return cluster.known_certificates()
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,7 @@ def query(cluster: Cluster, servers: Iterable[Node], identity: Identity,
         if node.certs[Role.TVS].sha1 not in trusted_tvs_hashes:
             _add(reasons, "tvs-untrusted")
             continue
-        cert = cluster.known_certificates().get(identity)
+        cert = cluster.tvs_view(node).get(identity)
         if cert is None:
             return TvsAnswer(None, tuple(reasons) + ("tvs-unknown-cert",), node.name)
         if not ROLE_FUNCTIONS[cert.role] & wanted:

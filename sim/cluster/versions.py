@@ -10,6 +10,8 @@ import re
 
 Version = tuple[int, int]
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\(\d+\))?(?:\S*)$")
+# DeviceTLInfo: phone firmware 9.4(1) and later reports its ITL hash at registration (O2, seed)
+DEVICETLINFO_FIRMWARE: Version = (9, 4)
 
 
 def parse_version(text: str) -> Version:
@@ -25,6 +27,26 @@ def has_itl_recovery(version: Version) -> bool:
     return version >= (10, 0)
 
 
+def single_itl_recovery(version: Version) -> bool:
+    """12.5+: one ITLRecovery certificate per cluster, made on the publisher and distributed to
+    the subscribers; before, one per node with only the publisher's used (T8, TechNote
+    214231)."""
+    return version >= (12, 5)
+
+
+def itl_recovery_years(version: Version) -> int:
+    """Validity of a new (fresh or regenerated) ITLRecovery certificate: 20 years from 12.5,
+    5 before; an upgrade keeps the old certificate (T8, Security Guide 12.5(1) "Certificate
+    Management Changes for ITLRecovery Certificate")."""
+    return 20 if version >= (12, 5) else 5
+
+
+def ctl_lists_itl_recovery(version: Version) -> bool:
+    """The tokenless CTL holds an ITLRecovery record from 11.0: the 10.5(1) CTL of TechNote
+    118893 has none, the Security Guide 11.5(1) lists one (T7; the 11.0 boundary is I7a)."""
+    return version >= (11, 0)
+
+
 def itl_signed_by_recovery(version: Version) -> bool:
     """12.0+ signs the normal ITL with the ITLRecovery key; earlier with CallManager (K4, K5)."""
     return version >= (12, 0)
@@ -35,6 +57,17 @@ def has_phone_interaction_parameter(version: Version) -> bool:
     return version >= (14, 0)
 
 
+def has_ctl_reset_localkey(version: Version) -> bool:
+    """``utils ctl reset localkey`` exists from 12.0 (A12, CLI Reference 12.5(1))."""
+    return version >= (12, 0)
+
+
 def rollback_resets_phones(version: Version) -> bool:
     """10.5+ resets phones by itself when the rollback parameter is set (A9, K1)."""
     return version >= (10, 5)
+
+
+def sends_devicetlinfo(firmware: Version) -> bool:
+    """Does phone firmware ``firmware`` send the DeviceTLInfo alarm at registration? (O2: 9.4(1)
+    and later, seed)."""
+    return firmware >= DEVICETLINFO_FIRMWARE

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from sim.cluster.spec import ClusterSpec
 from sim.cluster.versions import (
     Version,
+    has_ctl_reset_localkey,
     has_itl_recovery,
     has_phone_interaction_parameter,
     parse_version,
@@ -136,6 +137,12 @@ def _regen_needs_itl_recovery(version: Version, args: Mapping[str, Any]) -> str 
     return _needs_itl_recovery(version, args) if args["cert"] == "ITLRecovery" else None
 
 
+def _needs_ctl_reset_localkey(version: Version, args: Mapping[str, Any]) -> str | None:
+    if has_ctl_reset_localkey(version):
+        return None
+    return "utils ctl reset localkey exists from CUCM 12.0 on (A12)"
+
+
 def _needs_phone_interaction(version: Version, args: Mapping[str, Any]) -> str | None:
     if has_phone_interaction_parameter(version):
         return None
@@ -155,6 +162,13 @@ def _sftp_defaults(ctx: EventContext, args: dict[str, Any]) -> None:
     for arg in _SFTP_ARGS[1:]:
         if args[arg] is None:
             args[arg] = getattr(server, arg.removeprefix("sftp_"))
+
+
+def _regen_cert(ctx: EventContext, args: dict[str, Any]) -> None:
+    """The procedure restarts TVS and TFTP after a CallManager, TVS or CAPF regeneration (I8,
+    TechNote 214231); an ITLRecovery regeneration restarts nothing by default (A8, T4)."""
+    if args["restart_tftp"] is None:
+        args["restart_tftp"] = args["cert"] != "ITLRecovery"
 
 
 def _itl_reset(ctx: EventContext, args: dict[str, Any]) -> None:
@@ -195,18 +209,28 @@ _SFTP_REFS = {"node": Ref("node"), "sftp_host": Ref("sftp host")}
 ACTIONS: dict[str, Action] = {
     "regen_cert": Action(
         "set cert regen: regenerate a certificate on a node (5-minute hold timer per node; "
-        "phones reset if the certificate is in the ITL)", "A1, A1b, A2, A8, T4",
+        "phones reset if the certificate is in the ITL; from 12.5 ITLRecovery on the publisher "
+        "only)", "A1, A1b, A1c, A2, A8, T4, T8",
         {"node": _NODE,
          "cert": Value(str, choices=CERTS, help="CallManager, TVS, CAPF or ITLRecovery (required)"),
-         "restart_tftp": Value(bool, True, help="restart TFTP afterwards as the procedure does, "
-                                                "rebuilding the ITL (default true, T4, K5)")},
-        _NODE_REF, refused_at=_regen_needs_itl_recovery),
+         "restart_tftp": Value(bool, None, help="restart TVS and then TFTP everywhere afterwards "
+                                                "as the procedure does, rebuilding the ITL (T4, "
+                                                "I8, P5b, TechNote 214231; default true, false "
+                                                "for ITLRecovery: A8)")},
+        _NODE_REF, resolve=_regen_cert, refused_at=_regen_needs_itl_recovery),
     "change_hostname": Action(
         "set network hostname: regenerates the node's certificates and ITL; ITLRecovery keeps "
         "its CN; later events still call the node by its scenario name", "A3, T6",
         {"node": _NODE, "new_name": _TEXT}, _NODE_REF),
-    "change_ip": Action("change a node's IP address: regenerates its certificates and ITL",
-                        "A3", {"node": _NODE, "new_ip": _NEW_IP}, _NODE_REF),
+    "change_ip": Action(
+        "change a node's IP address: the node restarts; certificates are kept (unless "
+        "[assumptions] ip_change_regenerates_certificates); phones reach it at the new address "
+        "only after update_option150 or a new config", "A3a, P3c",
+        {"node": _NODE, "new_ip": _NEW_IP}, _NODE_REF),
+    "update_option150": Action(
+        "DHCP option 150 updated to the TFTP nodes' current addresses (after change_ip)", "A3a",
+        {"population": Value(str, ALL, help="population name or 'all' (default 'all')")},
+        _POPULATION_REF),
     "change_domain": Action("change the cluster's domain: regenerates every certificate",
                             "A3, K11", {"new_domain": _TEXT}),
     "restart_service": Action(
@@ -231,6 +255,10 @@ ACTIONS: dict[str, Action] = {
                                             "used with localkey (default: none)"),
          **_OPTIONAL_SFTP},
         _SFTP_REFS, resolve=_itl_reset, refused_at=_needs_itl_recovery),
+    "ctl_reset_localkey": Action(
+        "utils ctl reset localkey: the CTL re-signed with the publisher's CallManager key "
+        "(mixed mode; a subscriber refuses it)", "A12", {"node": _PUBLISHER}, _NODE_REF,
+        refused_at=_needs_ctl_reset_localkey),
     "backup_itlrecovery": Action(
         "file get tftp ITLRecovery.p12: back the recovery key up to an SFTP server (a "
         "subscriber reports the file is not found)", "A7",
