@@ -163,7 +163,7 @@ def test_run_time_series_is_tidy_and_counts_every_phone(scenario: Path, tmp_path
     run_files(scenario, tmp_path / "a")
     (folder,) = (tmp_path / "a" / "small").iterdir()
     frame = pd.read_csv(folder / "timeseries.csv")
-    assert list(frame.columns) == ["time_s", "state", "phones"]
+    assert list(frame.columns) == ["time_s", "state", "phones", "registered"]
     wide = frame.pivot(index="time_s", columns="state", values="phones")
     assert (wide.sum(axis=1) == 60).all()
     assert list(wide.index[:3]) == [0, 300, 600] and wide.index[-1] == 7200
@@ -193,10 +193,12 @@ def test_run_devicetlinfo_report_matches_after_recovery(scenario: Path, tmp_path
     files = run_files(scenario, tmp_path / "a")
     rows = files["devicetlinfo.csv"].decode().splitlines()
     assert rows[0] == ("phone,population,tftp_server,phone_itl_sha1,tftp_itl_sha1,"
-                       "itl_file_status,recoverable_by_bulk_reset,state")
+                       "itl_file_status,recoverable_by_bulk_reset,state,registered")
     assert len(rows) == 61
-    # the reset ITL is still served (no TFTP restart in this timeline, A6): all Match (O2)
+    # the reset ITL is still served (no TFTP restart in this timeline, A6): all Match (O2),
+    # every phone registered again (P9)
     assert {row.split(",")[5] for row in rows[1:]} == {"Match"}
+    assert {row.split(",")[8] for row in rows[1:]} == {"yes"}
 
 
 @pytest.mark.parametrize(("extra", "message"), [

@@ -1,5 +1,5 @@
 """Mixed mode in the simulation (P3): phones take the CTL the TFTP node serves when they can
-verify it, keep the old one otherwise (I17, I28), and still decide ITLs through it."""
+verify it, through a SAST of their CTL or through TVS (P3a), and decide ITLs through it."""
 
 from __future__ import annotations
 
@@ -63,8 +63,10 @@ enabled = true
     assert summary["locked_peak"] == 0
 
 
-def test_I28_after_a_callmanager_regeneration_the_new_ctl_is_refused_and_the_old_kept(
+def test_P3a_after_a_callmanager_regeneration_phones_take_the_new_ctl_through_tvs(
         tmp_path: Path) -> None:
+    """TechNote 118893: the updated CTL's signer is unknown to the installed CTL; phones ask TVS
+    (replaces I28, where they kept the old CTL)."""
     summary, model = run(tmp_path, "mixed", """
 [[events]]
 at = "30min"
@@ -77,8 +79,7 @@ at = "1h"
 action = "ctl_update"
 """)
     served_ctl = model.cluster.served["pub"].ctl
-    first_ctl = {id(phone.trust.ctl) for phone in model.phones}
-    assert len(first_ctl) == 1 and served_ctl is not None
-    assert all(phone.trust.ctl is not served_ctl for phone in model.phones)
-    # the ITL signed by the new CallManager is still accepted (through TVS, P5): nothing locks
+    assert served_ctl is not None
+    assert all(phone.trust.ctl is served_ctl for phone in model.phones)
+    # the ITL signed by the new CallManager is accepted through TVS too (P5): nothing locks
     assert summary["locked_peak"] == 0 and summary["final_states"]["trusted"] == 40

@@ -206,8 +206,10 @@ def check_remotekey_bad_password_twice(r: Run) -> None:
 def check_publisher_rebuild_no_backup(r: Run) -> None:
     s = r.summary
     assert s["locked_peak"] == r.total == 140
-    assert s["lock_reasons"] == {REBUILD_LOCK: 2 * r.total}  # locked again after localkey
+    # locked once each: unregistered (P9), the resets after localkey do not reach them
+    assert s["lock_reasons"] == {REBUILD_LOCK: r.total}
     assert r.count_at("locked", DAY + 8 * HOUR) == r.total  # localkey did not help
+    assert s["registered_final"] == r.total and s["unregistered_final"] == 0
     assert (s["recovered_bulk"], s["recovered_manual"], s["not_recovered"]) == (0, r.total, 0)
     assert (s["manual_visits"], s["remote_fixes"]) == (100 + 15, 25)
     assert s["locked_final"] == 0
@@ -226,7 +228,9 @@ def check_pre10_fleet_technicians(r: Run) -> None:
     assert (s["recovered_bulk"], s["recovered_manual"], s["not_recovered"]) == (380, 20, 0)
     assert (s["remote_fixes"], s["manual_visits"]) == (12, 8)
     assert s["locked_final"] == 0
-    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": 380 + 3 * 20}
+    # each phone locks once: the 9.x-era phones stay unregistered, so the later resets do not
+    # reach them (P9a); their retries fail the same way without a new lock
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": 380 + 20}
 
 
 def check_rollback_migration(r: Run) -> None:
@@ -240,8 +244,10 @@ def check_rollback_migration(r: Run) -> None:
 def check_rollback_without_parameter(r: Run) -> None:
     s = r.summary
     assert s["locked_peak"] == s["locked_final"] == r.total
-    # locked at the domain change, and again after the 20:00 parameter change's reset (A9)
-    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": 2 * r.total}
+    # locked at the domain change; unregistered, so the 20:00 parameter change's reset (A9)
+    # does not reach them (P9a) and their retries fail the same way
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": r.total}
+    assert s["unregistered_final"] == r.total
 
 
 def check_itlrecovery_regen(r: Run) -> None:

@@ -83,10 +83,6 @@ class Node:
     def fqdn(self, domain: str) -> str:
         return f"{self.hostname}.{domain}"
 
-    def address(self, domain: str) -> str:
-        """How phones' configs name the node: its IP address, else its FQDN (I34)."""
-        return self.ip or self.fqdn(domain)
-
 
 class Cluster:
     """The cluster's trust state. Build it with ``Cluster.from_spec(spec, seed)``."""

@@ -182,18 +182,19 @@ def serve(cluster: Cluster, node: Node, *, itl: bytes, reset: bool = False,
 
 def callmanager_addresses(cluster: Cluster, profile: ConfigProfile
                           ) -> tuple[tuple[str, str], ...]:
-    """How a config names its CM group: each node by its IP address, or by FQDN when the
-    scenario gives none (I34: CUCM's System > Server names a node by address or host name;
-    itlsim uses the address when it has one)."""
-    return tuple((name, cluster.node(name).address(cluster.domain)) for name in profile.cm_group)
+    """How a config names its CM group: each node by its IP address (I34: CUCM's System >
+    Server names a node by address or host name; itlsim uses the address). A node without an
+    address in the scenario is named by its FQDN in the XML and reached by its id (I9)."""
+    return tuple((name, cluster.node(name).ip) for name in profile.cm_group)
 
 
 def config_xml(cluster: Cluster, profile: ConfigProfile) -> bytes:
     """A small real config: CM group members in priority order, TVS list, access settings."""
     members = "".join(
-        f'<member priority="{i}"><callManager><name>{address}'
+        f'<member priority="{i}"><callManager><name>'
+        f"{address or cluster.node(name).fqdn(cluster.domain)}"
         f"</name><ports><ethernetPhonePort>2000</ethernetPhonePort></ports></callManager>"
-        f"</member>" for i, (_, address) in enumerate(callmanager_addresses(cluster, profile)))
+        f"</member>" for i, (name, address) in enumerate(callmanager_addresses(cluster, profile)))
     tvs = "".join(
         f"<member priority=\"{i}\"><address>{cluster.node(name).fqdn(cluster.domain)}</address>"
         f"<port>2445</port></member>"

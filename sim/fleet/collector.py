@@ -6,6 +6,12 @@ series, the outcome metrics of ``sim.fleet.metrics``) is derived from that log a
 (``sim.fleet.series``), so it is exact rather than sampled: a dip shorter than the resolution
 is not lost. The event log keeps, in order, every administrator operation with its outcome and
 every phone state change with its reason; it is formatted once at the end of the run.
+
+Registration (P9) is a second dimension, logged by its exception: a phone that is done booting
+(``SETTLED``) but not registered to a CallManager. Such phones are counted per state and their
+changes logged like state changes (time, state before and after, -1 on a side where the phone
+is not such a phone), so the same derivation gives their counts over time. A settled phone
+not in that count is registered; a booting or switched-off phone never is.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ OFFLINE, BOOTING, TRUSTED, LOCKED, UNSECURED = "offline", "booting", "trusted", 
 STATES = (TRUSTED, LOCKED, BOOTING, OFFLINE, UNSECURED)
 STATE_INDEX = {state: i for i, state in enumerate(STATES)}
 WORKING = (TRUSTED, UNSECURED)
-"""States in which a phone works: registered with its ITL and config accepted (``unsecured``:
-the empty rollback ITL, which makes the phone accept everything, P6). The outcome metrics count
-these as "working". Seam for a "registered" count: when a phone can be trusted but not
-registered, this is where "working" is narrowed to both."""
+"""States in which a phone works, with its ITL and config accepted (``unsecured``: the empty
+rollback ITL, which makes the phone accept everything, P6). The outcome metrics count a phone
+in these states as "working" unless it is unregistered (P9)."""
+SETTLED = (*WORKING, LOCKED)
+"""Done booting: the phone is registered, or waits to register (P9)."""
+NONE = -1  # the side of an unregistered-log entry where the phone is not counted
 
 
 @dataclass
@@ -53,12 +61,24 @@ class Collector:
     remote_fixes: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     """Lock events per reason (a phone that locks twice counts twice)."""
+    unregistered: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+    """Settled phones not registered to a CallManager now, per state (P9)."""
+    # their log: time, and the state index before and after (NONE where not counted)
+    unreg_time: array = field(default_factory=lambda: array("d"))
+    unreg_old: array = field(default_factory=lambda: array("b"))
+    unreg_new: array = field(default_factory=lambda: array("b"))
+    retries: int = 0
+    """Unregistered phones going back through TFTP (P9)."""
 
-    def change(self, now: float, phone: int, old: str, new: str, reason: str) -> None:
-        """Phone ``phone`` moves from ``old`` to ``new`` because of ``reason``."""
+    def change(self, now: float, phone: int, old: str, new: str, reason: str,
+               unregistered: bool = False) -> None:
+        """Phone ``phone`` moves from ``old`` to ``new`` because of ``reason``; an
+        ``unregistered`` settled phone stays counted as such in its new state."""
         counts = self.counts
         counts[old] -= 1
         counts[new] += 1
+        if unregistered:
+            self.unregister(now, old, new)
         reason_id = self._reason_ids.get(reason)
         if reason_id is None:
             reason_id = self._reason_ids[reason] = len(self.reason_names)
@@ -79,6 +99,17 @@ class Collector:
         assert phone == len(self.initial), "phones are placed in index order"
         self.counts[state] += 1
         self.initial.append(STATE_INDEX[state])
+
+    def unregister(self, now: float, old: str | None, new: str | None) -> None:
+        """A settled, unregistered phone leaves state ``old`` and/or joins state ``new`` of the
+        unregistered count (None: it is not counted on that side) (P9)."""
+        if old is not None:
+            self.unregistered[old] -= 1
+        if new is not None:
+            self.unregistered[new] += 1
+        self.unreg_time.append(now)
+        self.unreg_old.append(NONE if old is None else STATE_INDEX[old])
+        self.unreg_new.append(NONE if new is None else STATE_INDEX[new])
 
     def recovered(self, now: float, by_hand: bool) -> None:
         """A locked phone trusts its cluster again, after a technician's fix or without one

@@ -18,8 +18,9 @@ comes first. A run without either has no change and these metrics are null.
   off) is no outage. ``outage_phones`` had any; ``outage_median_s`` and ``outage_p95_s`` over
   them (linear interpolation between ranks, numpy's default).
 
-"Working" is ``sim.fleet.collector.WORKING``. The functions take plain arrays, so tests feed
-them change logs built by hand.
+"Working" is a state of ``sim.fleet.collector.WORKING`` and registered to a CallManager (P9):
+the settled phones that are unregistered are subtracted. The functions take plain arrays, so
+tests feed them change logs built by hand.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from sim.fleet.collector import BOOTING, LOCKED, STATE_INDEX, WORKING, Collector
-from sim.fleet.series import Steps, column
+from sim.fleet.series import Steps, column, unregistered_steps
 
 _WORKING = np.array([STATE_INDEX[s] for s in WORKING])
 _OUTAGE = np.array([STATE_INDEX[s] for s in (BOOTING, LOCKED)])
@@ -122,9 +123,14 @@ def time_to_recover(recovered: np.ndarray, start: float, share: float = 0.99) ->
     return when - start if np.isfinite(when) else None
 
 
-def working_counts(steps: Steps) -> tuple[np.ndarray, int]:
-    """Working phones after each change instant, and at t = 0."""
-    return steps.counts[:, _WORKING].sum(axis=1), int(steps.initial[_WORKING].sum())
+def working_counts(steps: Steps, unregistered: Steps) -> tuple[np.ndarray, np.ndarray, int]:
+    """Instants at which the working count changes, the count after each, and at t = 0:
+    phones in a working state less the unregistered ones (P9)."""
+    times = np.union1d(steps.times, unregistered.times)
+    working = steps.at(times)[:, _WORKING].sum(axis=1) - \
+        unregistered.at(times)[:, _WORKING].sum(axis=1)
+    initial = steps.initial[_WORKING].sum() - unregistered.initial[_WORKING].sum()
+    return times, working, int(initial)
 
 
 def time_back_to(times: np.ndarray, values: np.ndarray, initial: int, start: float,
@@ -184,17 +190,17 @@ def outcome_metrics(collector: Collector, end: float, disruptive: frozenset[str]
     }
     if start is None:
         return result
-    steps = Steps.of(collector)
-    working, initial = working_counts(steps)
-    before = count_before(steps.times, working, initial, start)
+    times, working, initial = working_counts(Steps.of(collector),
+                                             unregistered_steps(collector))
+    before = count_before(times, working, initial, start)
     outage = log.time_in(_OUTAGE, since=start)
     median, p95 = percentiles(outage[outage > 0])
     result.update({
         "time_to_99pct_locked_recovered_s": _rounded(time_to_recover(log.recovered_at(),
                                                                      start)),
         "pre_change_working": before,
-        "time_to_pre_change_working_s": _rounded(time_back_to(steps.times, working, initial,
-                                                              start, before)),
+        "time_to_pre_change_working_s": _rounded(time_back_to(times, working, initial, start,
+                                                              before)),
         "outage_phones": int((outage > 0).sum()), "outage_median_s": _rounded(median),
         "outage_p95_s": _rounded(p95),
     })

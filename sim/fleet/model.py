@@ -1,13 +1,14 @@
 """The fleet model: SimPy drives phones through the boot sequence against the trust engine.
 
 ``FleetModel`` owns the environment, the cluster (``sim.cluster.cluster``), the phones
-(``sim.fleet.phones``), the service capacities (``sim.fleet.services``) and the collector
-(``sim.fleet.collector``). A phone boot follows trust-model section 4: hardware boot (incl.
-firmware, VLAN, DHCP), CTL and ITL requests at its first reachable TFTP server, ITL decision (TVS
-when needed), signed config, registration and DeviceTLInfo. The decisions are the engine's
-(``PhoneTrust``); this module adds only time, capacity and bookkeeping. Decisions are memoised per
-(installed files, offered file, group) between cluster changes, so a fleet of identical phones costs
-one decision per distinct case.
+(``sim.fleet.phones``), the service capacities (``sim.fleet.services``), registration
+(``sim.fleet.registration``) and the collector (``sim.fleet.collector``). A phone boot follows
+trust-model section 4: hardware boot (incl. firmware, VLAN, DHCP), CTL and ITL requests at its
+first reachable TFTP server, CTL and ITL decisions (TVS when needed), signed config,
+registration and DeviceTLInfo; a phone that cannot register goes through it again (P9). The
+decisions are the engine's (``PhoneTrust``); this module adds only time, capacity and
+bookkeeping. Decisions are memoised per (installed files, offered file, group) between cluster
+changes, so a fleet of identical phones costs one decision per distinct case.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ from sim.cluster.served import ServedFiles
 from sim.cluster.tftp import served_config
 from sim.fleet.collector import BOOTING, LOCKED, OFFLINE, TRUSTED, UNSECURED, Collector
 from sim.fleet.phones import Group, Phone
+from sim.fleet.registration import Registration
 from sim.fleet.services import Slots
+from sim.trust.trustlist import Function, TrustList
 from sim.trust.verify import Verifier
+
+NOTHING_OFFERED = Decision(True, "none")  # no CTL served, or the same one again
+TFTP_NOT_IN_CTL = Decision(False, reasons=("tftp-not-in-ctl",))  # P3c
 
 Process = Generator[simpy.Event, Any, None]
 Steps = Generator["float | Slots | simpy.Event", Any, None]
@@ -132,7 +138,11 @@ class FleetModel:
         self._memo_revision = cluster.revision
         self._contexts = {g.index: self._tvs_context(g) for g in groups}
         self._is_empty = PerObject(is_empty_itl)
+        self._ctl_addresses = PerObject(ctl_tftp_addresses)
         self.on_lock: list[Any] = []  # callbacks(phone): manual recovery queues locked phones
+        self.registration = Registration(env, cluster, groups, phones, self.collector,
+                                         self.retry)
+        cluster.listeners.append(self.registration.changed)
 
     def _tvs_context(self, group: Group) -> TvsContext:
         nodes = [self.cluster.node(name) for name in group.cm_group]
@@ -143,23 +153,30 @@ class FleetModel:
 
     def set_state(self, phone: Phone, state: str, reason: str) -> None:
         if phone.state != state:
-            self.collector.change(self.env.now, phone.index, phone.state, state, reason)
+            self.collector.change(self.env.now, phone.index, phone.state, state, reason,
+                                  phone.registered is False)
             phone.state = state
 
     def settled_state(self, phone: Phone) -> str:
-        """A registered phone that accepted everything: trusted, or unsecured when its ITL is
-        the empty rollback ITL (P6). Cached per installed ITL object."""
+        """A phone that accepted everything: trusted, or unsecured when its ITL is the empty
+        rollback ITL (P6). Cached per installed ITL object."""
         itl = phone.trust.itl
         return UNSECURED if itl is not None and self._is_empty(itl) else TRUSTED
 
     def reboot(self, phone: Phone, reason: str) -> bool:
-        """Reset one phone: it starts a new boot (any boot in progress is abandoned)."""
+        """Restart one phone: it starts a new boot (any boot or retry in progress is
+        abandoned). CUCM's resets reach registered phones only (``Timeline.reset``, P9)."""
         if not phone.online or phone.group.partitioned:
             return False
         phone.epoch += 1
+        self.registration.set(phone, None)
         self.set_state(phone, BOOTING, reason)
-        Agent(self.env, self.boot(phone, phone.epoch))
+        Agent(self.env, self.attempt(phone, phone.epoch, "hardware"))
         return True
+
+    def retry(self, phone: Phone) -> None:
+        """An unregistered phone tries again: TFTP, files, registration (P9)."""
+        Agent(self.env, self.attempt(phone, phone.epoch, "retry"))
 
     def power(self, phone: Phone, online: bool, reason: str) -> None:
         """A phone switched off (offices closed) or back on (boots)."""
@@ -168,20 +185,27 @@ class FleetModel:
             self.reboot(phone, reason)
         else:
             phone.epoch += 1
+            self.registration.set(phone, None)
             self.set_state(phone, OFFLINE, reason)
 
-    def boot(self, phone: Phone, epoch: int) -> Steps:
-        """One boot of ``phone`` (trust-model section 4)."""
+    def attempt(self, phone: Phone, epoch: int, delay: str) -> Steps:
+        """One pass of the boot sequence (trust-model section 4) after a ``delay`` drawn from
+        that stream: ``hardware`` for a boot (power-on to DHCP), ``retry`` for an unregistered
+        phone going back to TFTP (P9)."""
         sample = self.sample
-        self.collector.boots += 1
-        yield sample["hardware"]()
+        if delay == "hardware":
+            self.collector.boots += 1
+        else:
+            self.collector.retries += 1
+        yield sample[delay]()
         while True:
-            node = self._reachable_tftp(phone)
+            node, refused = self._reachable_tftp(phone)
             if node is None:
-                yield sample["retry"]()
-                if phone.epoch != epoch:
-                    return
-                continue
+                if refused is not None:  # P3c: no TFTP server its CTL allows
+                    self._settle(phone, (refused,))
+                else:  # none reachable: wait until the network or the cluster changes
+                    self.registration.wait(phone)
+                return
             slots = self.tftp[node.name]
             if not slots.take():
                 yield slots
@@ -192,14 +216,16 @@ class FleetModel:
             if served is not None and node.up:
                 break
             slots.give()  # TFTP went away while we queued: try again
+        phone.tftp_used = node.name
         # CTLSEP<MAC>.tlv: the CTL in mixed mode, "file not found" otherwise (section 4)
         yield (sample["ctl"]() if served.ctl is not None else sample["file_not_found"]()) + \
             sample["itl"]()
         slots.give()
         if phone.epoch != epoch:
             return
-        if served.ctl is not None and served.ctl is not phone.trust.ctl:
-            self._take_ctl(phone, served)
+        ctl, ctl_tvs = self._take_ctl(phone, served)
+        if ctl_tvs:
+            yield from self._tvs_session(phone)
         itl, itl_tvs = self._decide(phone, served, "itl")
         if itl_tvs:
             yield from self._tvs_session(phone)
@@ -217,35 +243,54 @@ class FleetModel:
         config, config_tvs = self._decide(phone, served, "config")
         if config_tvs:
             yield from self._tvs_session(phone)
+        if config.accepted:
+            phone.config = served_config(self.cluster, served, phone.group.profile)
         yield sample["register"]()
         if phone.epoch != epoch:
             return
-        phone.reported = True  # DeviceTLInfo (O2)
-        self._settle(phone, itl, config)
+        self._settle(phone, (ctl, itl, config))
 
-    def _settle(self, phone: Phone, itl: Decision, config: Decision) -> None:
-        if itl.accepted and config.accepted:
+    def _settle(self, phone: Phone, decisions: tuple[Decision, ...]) -> None:
+        """The boot's outcome: trusted (or unsecured) when every file was accepted, else locked
+        (P7) with the first rejection's reason; then registration (P9)."""
+        rejected = next((d for d in decisions if not d.accepted), None)
+        if rejected is None:
             phone.trust.status = ""
             if phone.locked:
                 phone.locked = False
                 self.collector.recovered(self.env.now, phone.fixed_by_hand)
+            itl, config = decisions[1:]
             self.set_state(phone, self.settled_state(phone), f"itl:{itl.via},config:{config.via}")
-            return
-        phone.trust.fail()  # P7: "Trust List Update Failed"
-        phone.was_locked = phone.locked = True
-        self.set_state(phone, LOCKED, (itl if not itl.accepted else config).reason)
-        for callback in self.on_lock:
-            callback(phone)
+        else:
+            phone.trust.fail()  # P7: "Trust List Update Failed"
+            phone.was_locked = phone.locked = True
+            self.set_state(phone, LOCKED, rejected.reason)
+            for callback in self.on_lock:
+                callback(phone)
+        self.registration.register(phone, rejected is None)
 
-    def _reachable_tftp(self, phone: Phone) -> Node | None:
-        """The first TFTP server of the phone's list that is up and serving (option 150)."""
-        if phone.group.partitioned:
-            return None
-        for name in phone.group.tftp:
+    def _reachable_tftp(self, phone: Phone) -> tuple[Node | None, Decision | None]:
+        """The first TFTP server of the phone's list that is up, serving and reachable at the
+        address DHCP option 150 gave it (A3a), and that its CTL lists (P3c: a secure phone
+        talks only to TFTP servers whose address is in its CTL, "Changing the IP Address and
+        Hostname for CUCM 12.5(1)"). Else ``None`` and, if a CTL forbade every reachable one,
+        the rejection to settle with."""
+        group = phone.group
+        if group.partitioned:
+            return None, None
+        ctl = phone.trust.ctl
+        allowed = self._ctl_addresses(ctl) if ctl is not None else None
+        refused = None
+        for name in group.tftp:
             node = self.cluster.nodes[name]
-            if node.up and name in self.cluster.served:
-                return node
-        return None
+            if not (node.up and name in self.cluster.served
+                    and node.ip == group.option150.get(name, node.ip)):
+                continue
+            if allowed and node.ip and node.ip not in allowed:
+                refused = TFTP_NOT_IN_CTL
+                continue
+            return node, None
+        return None, refused
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -280,17 +325,21 @@ class FleetModel:
             trust.tvs_cache[identity] = (self.env.now + self.tvs_cache_seconds, public_key)
         return decision, used_tvs
 
-    def _take_ctl(self, phone: Phone, served: ServedFiles) -> None:
-        """Mixed mode (P3): install the served CTL if the phone accepts it; a rejected CTL is
-        ignored and the old one kept (I28); phones without ITL support ignore CTLs (P8)."""
-        if phone.trust.itl_support and self._decide(phone, served, "ctl")[0].accepted:
+    def _take_ctl(self, phone: Phone, served: ServedFiles) -> tuple[Decision, bool]:
+        """Mixed mode: install the served CTL if the phone accepts it (P1, P3a, P3b); a
+        rejected CTL is a failed trust-list update, the old one is kept (P7)."""
+        if served.ctl is None or served.ctl is phone.trust.ctl:
+            return NOTHING_OFFERED, False
+        decision, used_tvs = self._decide(phone, served, "ctl")
+        if decision.accepted:
             phone.trust.ctl = served.ctl
+        return decision, used_tvs
 
     def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
+        context = self._contexts[phone.group.index]
         if kind == "ctl":
             assert served.ctl is not None  # boot asks for a CTL decision only when one is served
-            return phone.trust.decide_ctl(served.ctl, self.verifier)
-        context = self._contexts[phone.group.index]
+            return phone.trust.decide_ctl(served.ctl, context, self.verifier, self.env.now)
         if kind == "itl":
             return phone.trust.decide_itl(served.itl, context, self.verifier, self.env.now)
         config = served_config(self.cluster, served, phone.group.profile)
@@ -312,3 +361,10 @@ class FleetModel:
 def _used_tvs(decision: Decision) -> bool:
     """Did the phone talk to TVS for this decision (accepted through it, or tried it)?"""
     return decision.via == "tvs" or any(r.startswith("tvs-") for r in decision.reasons)
+
+
+def ctl_tftp_addresses(ctl: TrustList) -> frozenset[str]:
+    """The TFTP addresses a CTL allows (P3c): the IPADDRESS of its TFTP and CCM+TFTP records."""
+    return frozenset(".".join(map(str, r.ip_address)) for r in ctl.records
+                     if r.function in (Function.TFTP, Function.CCM_TFTP)
+                     and r.ip_address is not None and len(r.ip_address) == 4)

@@ -7,11 +7,11 @@ same ITL points at the same parsed ``TrustList``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.cluster.cluster import Cluster
 from sim.cluster.phone import PhoneTrust
-from sim.cluster.served import ConfigProfile
+from sim.cluster.served import ConfigProfile, SignedConfig
 from sim.cluster.variants import ItlVariants
 from sim.fleet.collector import OFFLINE
 from sim.trust.trustlist import TrustList
@@ -29,14 +29,17 @@ class Group:
     cm_group: tuple[str, ...]
     profile: ConfigProfile  # CM group and the settings/web access flags its config carries
     itl_support: bool
+    reports_devicetlinfo: bool = True  # firmware 9.4(1)+ with ITL support (O2a)
+    # DHCP option 150: the address each TFTP node had when the phones last got it (A3a)
+    option150: dict[str, str] = field(default_factory=dict)
     partitioned: bool = False
 
 
 class Phone:
     """One phone: its trust, its state, and what the run needs to know about its history."""
 
-    __slots__ = ("index", "group", "trust", "state", "epoch", "online", "reported",
-                 "was_locked", "locked", "fixed_by_hand", "queued")
+    __slots__ = ("index", "group", "trust", "state", "epoch", "online", "registered",
+                 "tftp_used", "config", "was_locked", "locked", "fixed_by_hand", "queued")
 
     def __init__(self, index: int, group: Group, trust: PhoneTrust, online: bool):
         self.index = index
@@ -45,7 +48,11 @@ class Phone:
         self.state = OFFLINE
         self.epoch = 0
         self.online = online
-        self.reported = False
+        # registered to a CallManager of its CM group (P9); False: settled but waiting to
+        # register; None: booting or switched off
+        self.registered: bool | None = None
+        self.tftp_used = group.tftp[0]  # the TFTP server of its last download (O2a)
+        self.config: SignedConfig | None = None  # the last config it accepted (P7, P9)
         self.was_locked = False
         self.locked = False  # locked at its last boot: its next good boot is a recovery
         self.fixed_by_hand = False

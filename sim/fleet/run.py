@@ -25,13 +25,21 @@ from sim.cluster.cluster import Cluster, P12File, SftpServer
 from sim.cluster.observe import itl_file_status, recoverable_by_bulk_reset
 from sim.cluster.served import ConfigProfile
 from sim.cluster.variants import itl_variants
+from sim.cluster.versions import parse_version, sends_devicetlinfo
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.model import FleetModel, PerObject, Sampler
 from sim.fleet.phones import Group, Phone, cm_group_order, initial_trust, phone_name, tftp_order
-from sim.fleet.series import Steps, grid_times, recoveries_by
+from sim.fleet.series import (
+    Steps,
+    grid_times,
+    recoveries_by,
+    registered_counts,
+    unregistered_steps,
+)
 from sim.fleet.summary import summarise
 from sim.fleet.technicians import Technicians
 from sim.fleet.timeline import Marker, Timeline, rtmt_alerts
+from sim.scenario.assumptions import engine_assumptions
 from sim.scenario.scenario import Scenario
 
 STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "retry", "tvs",
@@ -73,11 +81,31 @@ class RunResult:
         """Counts per state at every resolution tick: ``(time_s, counts in STATES order)``."""
         return _rows(*self.grid)
 
+    @property
+    def unregistered_steps(self) -> Steps:
+        """Settled but unregistered phones per state after every change of them (P9)."""
+        return unregistered_steps(self.collector)
+
+    @cached_property
+    def _detailed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The grid plus the change instants that keep every interval's extremes of the state
+        counts and of the unregistered counts; the counts there and the registered ones."""
+        step, until = self.scenario.resolution, self.scenario.duration
+        unregistered = self.unregistered_steps
+        times = np.union1d(self.steps.keeping_extremes(step, until)[0],
+                           unregistered.keeping_extremes(step, until)[0])
+        counts = self.steps.at(times)
+        return times, counts, registered_counts(counts, unregistered.at(times))
+
     @cached_property
     def detailed_series(self) -> list[tuple[float, tuple[int, ...]]]:
         """The grid plus the change instants that keep every interval's extremes."""
-        return _rows(*self.steps.keeping_extremes(self.scenario.resolution,
-                                                  self.scenario.duration))
+        return _rows(*self._detailed[:2])
+
+    @cached_property
+    def detailed_registered(self) -> list[tuple[int, ...]]:
+        """Per row of ``detailed_series``: how many phones of each state are registered."""
+        return [tuple(row) for row in self._detailed[2].tolist()]
 
     @cached_property
     def recoveries(self) -> list[tuple[float, int, int]]:
@@ -103,14 +131,15 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in
                                  np.random.SeedSequence(scenario.seed).spawn(len(STREAMS))),
                        strict=True))
-    cluster = Cluster.from_spec(scenario.cluster, scenario.seed)
+    cluster = Cluster.from_spec(scenario.cluster, scenario.seed,
+                                engine_assumptions(scenario.assumptions))
     _add_sftp(cluster, scenario)
     tftp.start_all(cluster)
     samplers = _samplers(scenario, streams)
     groups, phones = _fleet(cluster, scenario)
     model = FleetModel(env, cluster, groups, phones, samplers,
                        serving_count=scenario.tftp.serving_count_of,
-                       tvs_capacity=scenario.tvs.capacity,
+                       tvs_capacity=scenario.assumptions["tvs_capacity"],
                        tvs_cache_seconds=scenario.tvs.cache_hours * 3600.0)
     technicians = _technicians(model, scenario)
     timeline = Timeline(model, scenario.events, start_recovery=technicians.start)
@@ -128,7 +157,8 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     names = [phone_name(p.index) for p in phones]
     report = _devicetlinfo(model, names)
     summary = summarise(model, scenario, simulated_events,
-                        Counter(row[DEVICETLINFO_STATUS] for row in report))
+                        Counter(row[DEVICETLINFO_STATUS] for row in report),
+                        sum(row[DEVICETLINFO_RECOVERABLE] == "no" for row in report))
     return RunResult(scenario, summary, model.collector, names, [p.group.name for p in phones],
                      report, timeline.markers(), time.perf_counter() - started, loop_time)
 
@@ -152,7 +182,8 @@ def _samplers(scenario: Scenario, streams: dict[str, np.random.Generator]) -> di
              "ctl": files.ctl_transfer, "file_not_found": files.file_not_found,
              "itl": files.itl_transfer,
              "config": files.config_transfer, "tftp_restart": files.restart,
-             "tvs": scenario.tvs.latency, "remote": recovery.remote, "visit": recovery.visit,
+             "tvs": scenario.assumptions["tvs_latency"], "remote": recovery.remote,
+             "visit": recovery.visit,
              "reprovision": recovery.factory_reprovision}
     return {name: Sampler(dist, streams[name]) for name, dist in dists.items()}
 
@@ -168,21 +199,28 @@ def _add_sftp(cluster: Cluster, scenario: Scenario) -> None:
 
 
 def _fleet(cluster: Cluster, scenario: Scenario) -> tuple[list[Group], list[Phone]]:
-    """Groups and phones with their installed files at t = 0."""
+    """Groups and phones with their installed files and config at t = 0: the ITL and config
+    their first TFTP server serves (or an ``initial_itl`` variant), DHCP option 150 pointing at
+    the TFTP nodes' addresses (A3a)."""
     groups: list[Group] = []
     phones: list[Phone] = []
     for index, pop in enumerate(scenario.populations):
         tftp_names = tftp_order(cluster, tuple(pop.tftp))
         cm_group = cm_group_order(cluster, tuple(pop.cm_group))
-        group = Group(index, pop.name, tftp_names, cm_group,
-                      ConfigProfile(cm_group, pop.settings_access, pop.web_access),
-                      pop.itl_support)
+        profile = ConfigProfile(cm_group, pop.settings_access, pop.web_access)
+        group = Group(index, pop.name, tftp_names, cm_group, profile, pop.itl_support,
+                      reports_devicetlinfo=pop.itl_support and sends_devicetlinfo(
+                          parse_version(pop.firmware)),
+                      option150={name: cluster.node(name).ip for name in tftp_names})
         groups.append(group)
         variants = itl_variants(cluster, tftp_names[0])
         ctl = variants.ctl if pop.initial_ctl else None
+        config = tftp.served_config(cluster, cluster.served[tftp_names[0]], profile)
         for _ in range(pop.count):
             trust = initial_trust(pop.initial_itl, pop.itl_support, variants, ctl)
-            phones.append(Phone(len(phones), group, trust, online=True))
+            phone = Phone(len(phones), group, trust, online=True)
+            phone.config = config
+            phones.append(phone)
     return groups, phones
 
 
@@ -199,6 +237,7 @@ def _place(model: FleetModel, scenario: Scenario, rng: np.random.Generator) -> N
         for phone, draw in zip(members, draws.tolist(), strict=True):
             phone.state = model.settled_state(phone)
             model.collector.place(phone.index, phone.state)
+            model.registration.place(phone)
             if draw < avail.always_off_share + avail.offline_share:
                 back: float | None = None
                 if draw >= avail.always_off_share:
@@ -242,21 +281,25 @@ def _progress(env: simpy.Environment, step: float, until: float,
 
 
 DEVICETLINFO_STATUS = 5  # the ITL File Status column of a report row
+DEVICETLINFO_RECOVERABLE = 6  # its "recoverable by bulk reset" column
 
 
 def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
-    """Per phone: its ITL hash against its TFTP server's, CUCM 14's status (O2) and whether a
-    bulk reset would recover it (A4). Hashes are computed once per distinct file."""
+    """Per phone: its ITL hash against the hash the database keeps for the TFTP server it used
+    last, CUCM 14's status (O2, O2a: reported at registration by firmware 9.4(1)+), whether a
+    bulk reset would recover it (A4) and whether it is registered (P9). Hashes are computed
+    once per distinct file."""
     cluster = model.cluster
-    sha1 = PerObject(lambda tl: hashlib.sha1(tl.raw).hexdigest() if tl is not None else "")
+    sha1 = PerObject(lambda tl: hashlib.sha1(tl.raw).digest() if tl is not None else None)
     rows: list[tuple[str, ...]] = []
     for phone, name in zip(model.phones, names, strict=True):
-        node = phone.group.tftp[0]
-        served = cluster.served.get(node)
+        node = phone.tftp_used
+        mine, theirs = sha1(phone.trust.itl), cluster.itl_hashes.get(node)
+        reported = phone.registered is True and phone.group.reports_devicetlinfo
         rows.append((
-            name, phone.group.name, node, sha1(phone.trust.itl),
-            sha1(served.itl if served is not None else None),
-            itl_file_status(phone.trust, served, reported=phone.reported),
-            "yes" if recoverable_by_bulk_reset(phone.trust, cluster) else "no", phone.state,
+            name, phone.group.name, node, mine.hex() if mine else "",
+            theirs.hex() if theirs else "", itl_file_status(mine, theirs, reported=reported),
+            "yes" if recoverable_by_bulk_reset(phone.trust, cluster, cluster.node(node))
+            else "no", phone.state, "yes" if phone.registered else "no",
         ))
     return rows

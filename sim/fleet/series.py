@@ -1,7 +1,8 @@
 """Phone-state counts over time, derived exactly from the collector's change log.
 
 ``Steps`` is the fleet's state counts as a step function: the counts after every instant at
-which a phone changed state. Two samplings are taken from it:
+which a phone changed state (``unregistered_steps``: the same for settled phones that are not
+registered, P9). Two samplings are taken from it:
 
 - ``grid``: the counts at every ``resolution`` tick (``0, step, 2 step, ...`` up to the
   duration), the same times in every run, so sweeps average runs tick by tick;
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.fleet.collector import STATES, Collector
+from sim.fleet.collector import SETTLED, STATES, Collector
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,20 @@ class Steps:
         picks = _extreme_rows(np.floor(times / step).astype(np.int64), counts)
         merged = np.union1d(grid, times[picks])
         return merged, self.at(merged)
+
+
+def unregistered_steps(collector: Collector) -> Steps:
+    """Settled but unregistered phones per state (P9), from their log: an entry leaves its old
+    state's count and joins its new one, ``NONE`` (-1) matching no state."""
+    return steps(column(collector.unreg_time), column(collector.unreg_old),
+                 column(collector.unreg_new), np.zeros(len(STATES), dtype=np.int64))
+
+
+def registered_counts(counts: np.ndarray, unregistered: np.ndarray) -> np.ndarray:
+    """Registered phones per state (rows of counts per state): the settled ones that are not
+    unregistered; booting and switched-off phones are never registered (P9)."""
+    settled = np.isin(np.arange(len(STATES)), [STATES.index(s) for s in SETTLED])
+    return np.where(settled, counts - unregistered, 0)
 
 
 def column(values: array) -> np.ndarray:

@@ -15,13 +15,14 @@ from sim.fleet.collector import LOCKED, STATES, WORKING
 from sim.fleet.metrics import lock_reason_phones, outcome_metrics
 from sim.fleet.model import FleetModel
 from sim.scenario.events import DISRUPTIVE_ACTIONS
-from sim.scenario.scenario import Scenario
+from sim.scenario.scenario import Scenario, resolved_dict
 
 
 def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
-              itl_file_status: Counter[str]) -> dict[str, Any]:
+              itl_file_status: Counter[str], not_recoverable: int = 0) -> dict[str, Any]:
     """The summary of a finished run; ``itl_file_status`` counts the DeviceTLInfo report's
-    statuses (computed once, for the report)."""
+    statuses and ``not_recoverable`` its phones a bulk reset would not recover (computed once,
+    for the report)."""
     collector = model.collector
     phones = model.phones
     ever_locked = [p for p in phones if p.was_locked]
@@ -53,5 +54,10 @@ def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
         "lock_reasons": dict(sorted(collector.reasons.items())),
         "lock_reason_phones": lock_reason_phones(collector),
         "itl_file_status": dict(sorted(itl_file_status.items())),
+        "not_recoverable_by_bulk_reset": not_recoverable,
+        "registered_final": sum(p.registered is True for p in phones),
+        "unregistered_final": sum(collector.unregistered.values()),
+        "registration_retries": collector.retries,
         "operations": {"done": operations["done"], "refused": operations["refused"]},
+        "assumptions": resolved_dict(scenario)["assumptions"],
     }

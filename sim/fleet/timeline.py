@@ -90,7 +90,9 @@ class Timeline:
         after the files are served again, and the phones are reset once per instant.
         """
         for effect in effects:
-            if effect.kind == "restart_tftp":
+            if effect.kind == "restart_tvs":
+                operations.restart_tvs(self.model.cluster, effect.nodes)
+            elif effect.kind == "restart_tftp":
                 restarts = [self._restart(name) for name in effect.nodes]
                 yield simpy.AllOf(self.env, restarts)
             elif effect.kind == "bounce_tftp":
@@ -133,7 +135,9 @@ class Timeline:
             cluster.touch()
 
     def reset(self, phones: Iterable[Phone], reason: str) -> int:
-        return sum(self.model.reboot(phone, reason) for phone in phones)
+        """CUCM resets the registered ones among ``phones``: a reset travels over the phone's
+        registration, so an unregistered phone does not get it (P9a)."""
+        return sum(self.model.reboot(phone, reason) for phone in phones if phone.registered)
 
     def reset_in_batches(self, phones: list[Phone], size: int, pause: float) -> Process:
         """Reset ``phones`` ``size`` at a time with ``pause`` between batches (A11)."""
@@ -194,7 +198,16 @@ def _partition(enabled: bool) -> Handler:
         for group in t.model.groups:
             if args["population"] in ("all", group.name):
                 group.partitioned = enabled
+        t.model.registration.changed()
     return handler
+
+
+def _update_option150(t: Timeline, args: dict[str, Any], now: float) -> None:
+    """DHCP option 150 now gives the TFTP nodes' current addresses (A3a)."""
+    for group in t.model.groups:
+        if args["population"] in ("all", group.name):
+            group.option150 = {name: t.model.cluster.node(name).ip for name in group.tftp}
+    t.model.registration.changed()
 
 
 def _sftp(reachable: bool) -> Handler:
@@ -209,7 +222,7 @@ def _start_recovery(t: Timeline, args: dict[str, Any], now: float) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "regen_cert": lambda t, a, now: operations.regen_cert(
-        t.model.cluster, a["node"], Role(a["cert"]), now, restart_tftp=a.get("restart_tftp", True)),
+        t.model.cluster, a["node"], Role(a["cert"]), now, restart_tftp=a.get("restart_tftp")),
     "change_hostname": lambda t, a, now: operations.change_hostname(
         t.model.cluster, a["node"], a["new_name"], now),
     "change_ip": lambda t, a, now: operations.change_ip(t.model.cluster, a["node"], a["new_ip"],
@@ -219,6 +232,9 @@ HANDLERS: dict[str, Handler] = {
     "restart_service": _restart_service,
     "reset_phones": _reset_phones,
     "itl_reset": _itl_reset,
+    "ctl_reset_localkey": lambda t, a, now: itlrecovery.ctl_reset_localkey(
+        t.model.cluster, _publisher(t, a), now),
+    "update_option150": _update_option150,
     "backup_itlrecovery": lambda t, a, now: itlrecovery.backup_itlrecovery(
         t.model.cluster, _publisher(t, a), _login(a), now),
     "change_security_password": lambda t, a, now: itlrecovery.change_security_password(

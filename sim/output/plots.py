@@ -3,7 +3,8 @@
 
 Readable on its own: the title names the scenario and fleet and the outcome metrics
 (``sim.fleet.metrics``); counts are step lines (exact: ``RunResult.detailed_series`` keeps
-every dip and peak), each state with a fixed colour and line style (``STATES_LOOK``); every
+every dip and peak), each state with a fixed colour and line style (``STATES_LOOK``), and the
+registered phones dotted over them (``REGISTERED_LOOK``, P9); every
 administrator action is a numbered line, refused ones dotted grey and marked ✗ "refused" with
 CUCM's message in the list. The x axis is clock time when the scenario has a start.
 """
@@ -41,6 +42,10 @@ STATES_LOOK: dict[str, dict[str, Any]] = {
 }
 """Colour and line style per state; ``fill`` states are areas in ``recovery.png`` (transient
 or switched-off phones under the lines) and lines in sweep curves (where bands are the areas)."""
+REGISTERED_LOOK: dict[str, Any] = {
+    "color": style.SKY, "linestyle": (0, (1, 2.5)), "linewidth": 2.2,
+    "label": "registered to a CallManager (any state, P9)"}
+"""Registered phones: a count across the states, drawn over them."""
 RECOVERY_LOOK: dict[str, dict[str, Any]] = {
     "bulk": {"color": style.BLUE, "linestyle": "-", "linewidth": 2.0,
              "label": "without a technician (bulk reset, TVS)"},
@@ -119,6 +124,8 @@ def _state_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
                             zorder=1.5, color=look["color"], label=look["label"])
         else:
             ax.plot(times, counts[:, i], drawstyle="steps-post", zorder=2.5, **look)
+    registered = np.array(result.detailed_registered).reshape(counts.shape).sum(axis=1)
+    ax.plot(times, registered, drawstyle="steps-post", zorder=2.6, **REGISTERED_LOOK)
     axis.apply(ax, result.summary["duration_s"])
     ax.set_ylim(0, max(result.summary["phones_total"], 1) * 1.05)
     ax.set_ylabel("phones")

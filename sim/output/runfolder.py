@@ -26,7 +26,8 @@ from sim.output.formats import at, count, number, span
 from sim.output.plots import recovery_plot
 
 DEVICETLINFO_HEADER = ("phone", "population", "tftp_server", "phone_itl_sha1",
-                       "tftp_itl_sha1", "itl_file_status", "recoverable_by_bulk_reset", "state")
+                       "tftp_itl_sha1", "itl_file_status", "recoverable_by_bulk_reset", "state",
+                       "registered")
 
 
 def run_id(seed: int, scenario_hash: str) -> str:
@@ -63,21 +64,24 @@ def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any]) -> N
     (folder / "devicetlinfo.csv").write_text(
         "\n".join(",".join(row) for row in (DEVICETLINFO_HEADER, *result.devicetlinfo)) + "\n")
     recovery_plot(result, folder / "recovery.png")
-    run = {**provenance, "itlsim_version": __version__, "python": platform.python_version(),
+    run = {**provenance, "assumptions": result.summary["assumptions"],
+           "itlsim_version": __version__, "python": platform.python_version(),
            "wall_time_s": round(result.wall_time, 3),
            "summary_sha256": hashlib.sha256((folder / "summary.json").read_bytes()).hexdigest()}
     (folder / "run.json").write_text(json.dumps(run, indent=2, sort_keys=True) + "\n")
 
 
 def timeseries_csv(result: RunResult) -> str:
-    """Tidy CSV: ``time_s,state,phones`` (pandas: ``pd.read_csv`` then pivot on state), at
+    """Tidy CSV: ``time_s,state,phones,registered``: phones in each state and how many of them
+    are registered to a CallManager (P9) (pandas: ``pd.read_csv`` then pivot on state), at
     every resolution tick and at the instants that keep each interval's extremes
     (``RunResult.detailed_series``)."""
-    lines = ["time_s,state,phones"]
-    for now, counts in result.detailed_series:
+    lines = ["time_s,state,phones,registered"]
+    for (now, counts), registered in zip(result.detailed_series, result.detailed_registered,
+                                         strict=True):
         stamp = time_text(now)
-        lines.extend(f"{stamp},{state},{count}" for state, count in zip(result.states, counts,
-                                                                        strict=True))
+        lines.extend(f"{stamp},{state},{count},{reg}" for state, count, reg in zip(
+            result.states, counts, registered, strict=True))
     return "\n".join(lines) + "\n"
 
 
