@@ -40,6 +40,12 @@ def shared_testdata() -> Path:
 
 
 @pytest.fixture(scope="session")
+def seed_document(shared_testdata: Path) -> str:
+    """The seed document (``../shared/docs``): the English `show itl` output it quotes."""
+    return (shared_testdata.parent / "docs" / "000_6fc7ec40f5b238b8.txt").read_text()
+
+
+@pytest.fixture(scope="session")
 def real_ctl(shared_testdata: Path) -> Path:
     return shared_testdata / "cucm-ctl-gigantic6.tlv"
 

@@ -1,4 +1,5 @@
-"""sim.trust.show: the `show itl` / `show ctl` layout of the seed (O1) and its JSON twin."""
+"""sim.trust.show: `show itl` / `show ctl` with the seed's content (O1) in the English CLI's
+layout (O1a, TechNote 118893), and its JSON twin."""
 
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ def _spaced(hex_text: str) -> str:
     return " ".join(hex_text[i:i + 2] for i in range(0, len(hex_text), 2))
 
 
-def test_seed_show_itl_layout(seed_itl: bytes, seed_cluster) -> None:
+COLUMNS = ["BYTEPOS\tTAG\t\tLENGTH\tVALUE", "-------\t---\t\t------\t-----"]
+
+
+def test_O1_O1a_seed_show_itl_content_in_the_cli_layout(seed_itl: bytes, seed_cluster) -> None:
+    """The seed's content in the English CLI's layout (TechNote 118893): tab-separated columns,
+    "Parse ITL File" underlined with 16 dashes, record titles with 4, column-heading dashes."""
     tl = trustlist.parse(seed_itl)
     text = show.render(tl, path="ITLFile.tlv", verified=True, reason=None)
     cm_hash = _spaced(_sha1(seed_cluster.callmanager.der))
@@ -35,41 +41,38 @@ def test_seed_show_itl_layout(seed_itl: bytes, seed_cluster) -> None:
         "The ITL File was last modified on Wed Feb 26 18:21:07 UTC 2014",
         "",
         "Parse ITL File",
-        "-----",
+        "----------------",
         "",
-        "Version: 1.2",
-        "HeaderLength: 324 (BYTES)",
+        "Version:\t1.2",
+        "HeaderLength:\t324 (BYTES)",
         "",
-        "BYTEPOS TAG LENGTH VALUE",
-        "-----",
-        "3 SIGNERID 2 139",
-        f"4 SIGNERNAME 57 {PUB}",
-        "5 SERIALNUMBER 16 61:40:52:E9:1E:E9:7C:77:9B:7B:5E:81:0A:B1:46:A5",
-        f"6 CANAME 57 {PUB}",
-        "7 SIGNATUREINFO 2 15",
-        "8 DIGESTALGORTITHM 1",
-        "9 SIGNATUREALGOINFO 2 8",
-        "10 SIGNATUREALGORTITHM 1",
-        "11 SIGNATUREMODULUS 1",
-        "12 SIGNATURE 128",
+        *COLUMNS,
+        "3\tSIGNERID\t2\t139",
+        f"4\tSIGNERNAME\t57\t{PUB}",
+        "5\tSERIALNUMBER\t16\t61:40:52:E9:1E:E9:7C:77:9B:7B:5E:81:0A:B1:46:A5",
+        f"6\tCANAME\t\t57\t{PUB}",
+        "7\tSIGNATUREINFO\t2\t15",
+        "8\tDIGESTALGORTITHM\t1",
+        "9\tSIGNATUREALGOINFO\t2\t8",
+        "10\tSIGNATUREALGORTITHM\t1",
+        "11\tSIGNATUREMODULUS\t1",
+        "12\tSIGNATURE\t128",
         *show.signature_rows(tl.signature),
-        "14 FILENAME 12",
-        "15 TIMESTAMP 4",
+        "14\tFILENAME\t12",
+        "15\tTIMESTAMP\t4",
         "",
         "ITL Record #:1",
-        "",
-        "BYTEPOS TAG LENGTH VALUE",
-        "-----",
-        "1 RECORDLENGTH 2 1115",
-        "2 DNSNAME 2",
-        f"3 SUBJECTNAME 57 {PUB}",
-        f"4 FUNCTION 2 {SAST}",
-        f"5 ISSUERNAME 57 {PUB}",
-        "6 SERIALNUMBER 16 61:40:52:E9:1E:E9:7C:77:9B:7B:5E:81:0A:B1:46:A5",
-        "7 PUBLICKEY 140",
-        "8 SIGNATURE 128",
-        f"9 CERTIFICATE 684 {cm_hash}",
-        "(SHA1 Hash HEX)",
+        "----",
+        *COLUMNS,
+        "1\tRECORDLENGTH\t2\t1115",
+        "2\tDNSNAME\t\t2",
+        f"3\tSUBJECTNAME\t57\t{PUB}",
+        f"4\tFUNCTION\t2\t{SAST}",
+        f"5\tISSUERNAME\t57\t{PUB}",
+        "6\tSERIALNUMBER\t16\t61:40:52:E9:1E:E9:7C:77:9B:7B:5E:81:0A:B1:46:A5",
+        "7\tPUBLICKEY\t140",
+        "8\tSIGNATURE\t128",
+        f"9\tCERTIFICATE\t684\t{cm_hash} (SHA1 Hash HEX)",
         "",
         "This etoken was used to sign the ITL file.",
         "",
@@ -78,36 +81,81 @@ def test_seed_show_itl_layout(seed_itl: bytes, seed_cluster) -> None:
     assert text.startswith(head + "\n")
     capf = "\n".join([
         "ITL Record #:3",
-        "",
-        "BYTEPOS TAG LENGTH VALUE",
-        "-----",
-        "1 RECORDLENGTH 2 439",
-        "2 DNSNAME 2",
-        "3 SUBJECTNAME 49 CN=CAPF-75638ad9;OU=tac;O=cisco;L=rtp;ST=nc;C=US",
-        "4 FUNCTION 2 CAPF",
-        "5 ISSUERNAME 49 CN=CAPF-75638ad9;OU=tac;O=cisco;L=rtp;ST=nc;C=US",
-        "6 SERIALNUMBER 16 42:BF:37:77:9B:16:AF:1C:D2:30:88:C2:17:24:9D:AA",
-        "7 PUBLICKEY 140",
-        "8 SIGNATURE 128",
-        f"11 CERTHASH 20 {capf_hash}",
-        "12 HASH ALGORITHM 1 SHA-1",
+        "----",
+        *COLUMNS,
+        "1\tRECORDLENGTH\t2\t439",
+        "2\tDNSNAME\t\t2",
+        "3\tSUBJECTNAME\t49\tCN=CAPF-75638ad9;OU=tac;O=cisco;L=rtp;ST=nc;C=US",
+        "4\tFUNCTION\t2\tCAPF",
+        "5\tISSUERNAME\t49\tCN=CAPF-75638ad9;OU=tac;O=cisco;L=rtp;ST=nc;C=US",
+        "6\tSERIALNUMBER\t16\t42:BF:37:77:9B:16:AF:1C:D2:30:88:C2:17:24:9D:AA",
+        "7\tPUBLICKEY\t140",
+        "8\tSIGNATURE\t128",
+        f"11\tCERTHASH\t20\t{capf_hash}",
+        "12\tHASH ALGORITHM\t1\tSHA-1",
         "",
         "ITL Record #:4",
     ])
     assert capf in text
-    assert "4 FUNCTION 2 TFTP\n" in text
-    assert "1 RECORDLENGTH 2 713\n" in text and "7 PUBLICKEY 270\n8 SIGNATURE 256\n" in text
+    assert "4\tFUNCTION\t2\tTFTP\n" in text
+    assert "1\tRECORDLENGTH\t2\t713\n" in text
+    assert "7\tPUBLICKEY\t270\n8\tSIGNATURE\t256\n" in text
     assert text.count("This etoken was") == 2
-    assert (f"9 CERTIFICATE 692 {_spaced(_sha1(seed_cluster.recovery.der))}\n(SHA1 Hash HEX)\n\n"
-            "This etoken was not used to sign the ITL file.\n") in text
+    assert (f"9\tCERTIFICATE\t692\t{_spaced(_sha1(seed_cluster.recovery.der))} (SHA1 Hash HEX)\n"
+            "\nThis etoken was not used to sign the ITL file.\n") in text
     assert text.endswith("\n\nThe ITL file was verified successfully.")
+
+
+def test_O1a_columns_line_up_on_8_column_tab_stops(seed_itl: bytes) -> None:
+    """TechNote 118893's copy keeps the spacing: LENGTH at column 24, or 32 after a tag name of
+    16 or more characters."""
+    text = show.render(trustlist.parse(seed_itl), path="x", verified=True, reason=None)
+    expanded = text.expandtabs(8).splitlines()
+    assert "BYTEPOS TAG             LENGTH  VALUE" in expanded
+    assert "------- ---             ------  -----" in expanded
+    assert "3       SIGNERID        2       139" in expanded
+    assert "8       DIGESTALGORTITHM        1" in expanded
+    assert "2       DNSNAME         2" in expanded
+    assert "Version:        1.2" in expanded and "HeaderLength:   324 (BYTES)" in expanded
+
+
+def _seed_rows(block: str) -> list[str]:
+    """The ``N TAG`` of every table row of a show itl block of the seed document, in order (its
+    markdown copy collapsed tabs, dropped dashes and misspells one ISSUERNAME)."""
+    rows = []
+    for line in block.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0].isdigit() and words[1].isupper():
+            name = "ISSUERNAME" if words[1] == "ISSUERNAM" else words[1]
+            rows.append(f"{words[0]} {name}" + (" ALGORITHM" if words[2:3] == ["ALGORITHM"]
+                                                 else ""))
+    return rows
+
+
+def test_O1a_rows_follow_the_seed_documents_show_itl(seed_itl: bytes, seed_document: str
+                                                      ) -> None:
+    """The seed's English `show itl` (before its first reset) and ours list the same rows, in
+    the same order, with the same titles and etoken lines."""
+    seed = seed_document.split("admin:show itl")[1].split("The ITL file was verified")[0]
+    ours = show.render(trustlist.parse(seed_itl), path="x", verified=True, reason=None)
+    assert _seed_rows(ours.replace("\t", " ")) == _seed_rows(seed)
+    titles = [line for line in seed.splitlines() if line.startswith(("ITL Record", "This etoken"))]
+    assert titles == [line for line in ours.splitlines()
+                      if line.startswith(("ITL Record", "This etoken"))]
+
+
+def test_O1a_time_in_the_clusters_time_zone(seed_itl: bytes) -> None:
+    """The seed's cluster printed "Wed Feb 26 10:24:27 PST 2014"."""
+    text = show.render(trustlist.parse(seed_itl), path="x", verified=True, reason=None,
+                       timezone="America/Los_Angeles")
+    assert "The ITL File was last modified on Wed Feb 26 10:21:07 PST 2014\n" in text
 
 
 def test_seed_reset_itl_is_signed_by_the_recovery_record(seed_reset_itl: bytes) -> None:
     tl = trustlist.parse(seed_reset_itl)
     text = show.render(tl, path="ITLFile.tlv", verified=True, reason=None)
-    assert "Length of ITL file: 5322\n" in text and "HeaderLength: 344 (BYTES)\n" in text
-    assert f"3 SIGNERID 2 157\n4 SIGNERNAME 66 {RECOVERY}\n" in text
+    assert "Length of ITL file: 5322\n" in text and "HeaderLength:\t344 (BYTES)\n" in text
+    assert f"3\tSIGNERID\t2\t157\n4\tSIGNERNAME\t66\t{RECOVERY}\n" in text
     used = [line for line in text.splitlines() if line.startswith("This etoken")]
     assert used == ["This etoken was not used to sign the ITL file.",
                     "This etoken was used to sign the ITL file."]
@@ -125,10 +173,10 @@ def test_real_ctl_says_ctl_everywhere(real_ctl: Path) -> None:
     assert text.count("CTL Record #:") == 6
     assert "Length of CTL file: 7166\nThe CTL File was last modified on Thu May 07 03:10:47 " \
            "UTC 2015\n" in text
-    assert "HeaderLength: 312 (BYTES)\n" in text
-    assert "1 RECORDLENGTH 2 1147\n2 DNSNAME 11 gigantic-6\n" in text
-    assert "9 CERTIFICATE 712 " in text and "10 IPADDRESS 4 10.35.48.106\n" in text
-    assert "5 SERIALNUMBER 8 24:49:1F:10:70:3F:EA:9B\n" in text
+    assert "HeaderLength:\t312 (BYTES)\n" in text
+    assert "1\tRECORDLENGTH\t2\t1147\n2\tDNSNAME\t\t11\tgigantic-6\n" in text
+    assert "9\tCERTIFICATE\t712\t" in text and "10\tIPADDRESS\t4\t10.35.48.106\n" in text
+    assert "5\tSERIALNUMBER\t8\t24:49:1F:10:70:3F:EA:9B\n" in text
     assert text.count("This etoken was used to sign the CTL file.") == 1
     assert text.count("This etoken was not used to sign the CTL file.") == 1
     assert text.endswith("The CTL file was verified successfully.")
@@ -136,11 +184,13 @@ def test_real_ctl_says_ctl_everywhere(real_ctl: Path) -> None:
 
 def test_third_party_itl_keeps_its_order(real_itl: Path) -> None:
     text = show.render(trustlist.read(real_itl), path="x", verified=True, reason=None)
-    assert ("-----\n28 SIGNERVERSION 2\n3 SIGNERID 2 71\n4 SIGNERNAME 23 CN=SAST,O=SAST,OU=SAST\n"
-            "6 CANAME 23 CN=SAST,O=SAST,OU=SAST\n5 SERIALNUMBER 16 ") in text
-    assert ("-----\n1 RECORDLENGTH 2 2585\n3 SUBJECTNAME 56 C=US,O=Internet Security Research "
-            "Group,CN=ISRG Root X1\n") in text
-    assert text.count("4 FUNCTION 2 APP-SERVER") == 2 and text.count("4 FUNCTION 2 CCM\n") == 2
+    assert ("-----\n28\tSIGNERVERSION\t2\n3\tSIGNERID\t2\t71\n"
+            "4\tSIGNERNAME\t23\tCN=SAST,O=SAST,OU=SAST\n6\tCANAME\t\t23\tCN=SAST,O=SAST,OU=SAST\n"
+            "5\tSERIALNUMBER\t16\t") in text
+    assert ("-----\n1\tRECORDLENGTH\t2\t2585\n3\tSUBJECTNAME\t56\tC=US,O=Internet Security "
+            "Research Group,CN=ISRG Root X1\n") in text
+    assert text.count("4\tFUNCTION\t2\tAPP-SERVER") == 2
+    assert text.count("4\tFUNCTION\t2\tCCM\n") == 2
     assert "DNSNAME" not in text
 
 
@@ -156,7 +206,7 @@ def test_unprintable_names_are_escaped(seed_cluster) -> None:
     data = trustlist.build([seed_cluster.records()[0], odd], signer_cert=signer.cert,
                            signer_key=signer.key, timestamp=0)
     text = show.render(trustlist.parse(data), path="x", verified=True, reason=None)
-    assert "3 SUBJECTNAME 7 CN=a\\nb\n4 FUNCTION 2 99\n5 ISSUERNAME 5 CN=\ufffd\n" in text
+    assert "3\tSUBJECTNAME\t7\tCN=a\\nb\n4\tFUNCTION\t2\t99\n5\tISSUERNAME\t5\tCN=\ufffd\n" in text
 
 
 def test_json_carries_the_same_information(seed_itl: bytes, seed_cluster) -> None:

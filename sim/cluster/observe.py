@@ -18,15 +18,18 @@ MATCH, MISMATCH, NOT_INSTALLED, UNKNOWN = "Match", "MisMatch", "Not Installed", 
 
 
 def show_itl(cluster: Cluster, node_name: str) -> str:
-    """What ``show itl`` prints on ``node_name`` now (O1), or why there is nothing to show."""
+    """What ``show itl`` prints on ``node_name`` now (O1), times in the cluster's time zone
+    (O1a), or why there is nothing to show."""
     served = cluster.served.get(node_name)
     if served is None:
         return f"The ITL file is not available: Cisco Tftp is not running on {node_name}"
     try:
         trustlist.check(served.itl)
     except SignatureError as err:
-        return show.render(served.itl, path="ITLFile.tlv", verified=False, reason=str(err))
-    return show.render(served.itl, path="ITLFile.tlv", verified=True, reason=None)
+        return show.render(served.itl, path="ITLFile.tlv", verified=False, reason=str(err),
+                           timezone=cluster.timezone)
+    return show.render(served.itl, path="ITLFile.tlv", verified=True, reason=None,
+                       timezone=cluster.timezone)
 
 
 def itl_file_status(phone_hash: bytes | None, server_hash: bytes | None, *, reported: bool

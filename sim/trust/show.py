@@ -1,19 +1,27 @@
-"""``show itl`` / ``show ctl`` output (rule O1), as text in CUCM's layout and as JSON.
+"""``show itl`` / ``show ctl`` output (rules O1, O1a), as text in CUCM's layout and as JSON.
 
-The text follows the seed's ``show itl`` example line for line: checksums, length, the parsed
-header as ``BYTEPOS TAG LENGTH VALUE`` rows (the first column is the tag number), every record,
-the etoken line after each SAST record, and the verification result. CUCM's own spelling
-(``DIGESTALGORTITHM``, ``SIGNATUREALGORTITHM``) and its habit of printing only the length of
-some elements are kept. For a CTL every "ITL" reads "CTL".
+The content follows the seed's ``show itl`` example line for line: checksums, length, the
+parsed header as ``BYTEPOS TAG LENGTH VALUE`` rows (the first column is the tag number), every
+record, the etoken line after each SAST record, and the verification result. CUCM's own
+spelling (``DIGESTALGORTITHM``, ``SIGNATUREALGORTITHM``) and its habit of printing only the
+length of some elements are kept. For a CTL every "ITL" reads "CTL".
 
-The "last modified" line is derived from the file's TIMESTAMP element (shown in UTC), not from
-the file system, so the same bytes always print the same text.
+The layout is the English CLI's (O1a), as TechNote 118893's ``show ctl`` keeps it: columns
+separated by tabs (a tag name shorter than 8 characters is followed by two, so LENGTH lines up
+at column 24 with 8-column tab stops), "Parse ITL File" underlined with 16 dashes, every
+record's title with 4, the column headings with dashes as wide as each heading. The seed's
+copy lost its tabs and dashes and wraps lines at 80 columns (its "(SHA1 Hash HEX)" and the
+ITLRecovery subject's "ST=nc;C=US" continue on the next line); CUCM prints each on one line.
+
+The "last modified" line is derived from the file's TIMESTAMP element, in the cluster's time
+zone (UTC by default), not from the file system, so the same bytes always print the same text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zoneinfo
 from collections.abc import Iterator
 
 from sim.trust.tlv import HeaderTag as H
@@ -50,10 +58,23 @@ def signature_rows(signature: bytes) -> list[str]:
     return [" ".join(f"{b:x}" for b in signature[i:i + 8]) for i in range(0, len(signature), 8)]
 
 
-def last_modified(timestamp: int) -> str:
-    """TIMESTAMP as ``Wed Feb 26 18:24:27 UTC 2014`` (CUCM's date format, in UTC)."""
-    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
-    return moment.strftime("%a %b %d %H:%M:%S UTC %Y")
+def last_modified(timestamp: int, timezone: str = "UTC") -> str:
+    """TIMESTAMP as ``Wed Feb 26 10:24:27 PST 2014``: CUCM's date format in ``timezone`` (an
+    IANA name; the seed's cluster printed PST)."""
+    moment = dt.datetime.fromtimestamp(timestamp, zoneinfo.ZoneInfo(timezone))
+    return moment.strftime("%a %b %d %H:%M:%S %Z %Y")
+
+
+def row(*fields: str | int) -> str:
+    """One table row as the CLI prints it: tab-separated, with a second tab after a tag name
+    shorter than 8 characters (O1a)."""
+    cells = [str(f) for f in fields]
+    if len(cells) > 2 and len(cells[1]) < 8:
+        cells[1] += "\t"
+    return "\t".join(cells)
+
+
+COLUMNS = (row("BYTEPOS", "TAG", "LENGTH", "VALUE"), row("-------", "---", "------", "-----"))
 
 
 def _header_rows(tl: TrustList) -> Iterator[str]:
@@ -70,18 +91,18 @@ def _header_rows(tl: TrustList) -> Iterator[str]:
     for tag in tl.header_order:
         if tag in (H.VERSION, H.HEADERLENGTH):
             continue  # printed above the table as "Version:" and "HeaderLength:"
-        label = f"{int(tag)} {_HEADER_LABELS.get(tag, H(tag).name)}"
+        label = (int(tag), _HEADER_LABELS.get(tag, H(tag).name))
         if tag in container_sizes:
-            yield f"{label} 2 {container_sizes[tag]}"
+            yield row(*label, 2, container_sizes[tag])
         elif tag in names:
-            yield f"{label} {len(encode_name(names[tag]))} {printable(names[tag])}"
+            yield row(*label, len(encode_name(names[tag])), printable(names[tag]))
         elif tag == H.SERIALNUMBER:
-            yield f"{label} {len(tl.signer_serial)} {colon_hex(tl.signer_serial)}"
+            yield row(*label, len(tl.signer_serial), colon_hex(tl.signer_serial))
         elif tag == H.SIGNATURE:
-            yield f"{label} {len(tl.signature)}"
+            yield row(*label, len(tl.signature))
             yield from signature_rows(tl.signature)
         elif tag in fixed:
-            yield f"{label} {fixed[tag]}"
+            yield row(*label, fixed[tag])
 
 
 def _dns_text(value: bytes) -> str:
@@ -114,13 +135,14 @@ def _record_value(record: Record, tag: int, value: bytes) -> str:
 def _record_rows(record: Record) -> Iterator[str]:
     for tag, value in record_elements(record):
         text = _record_value(record, tag, value)
-        yield f"{tag} {R(tag).name.replace('_', ' ')} {len(value)}" + (f" {text}" if text else "")
         if tag == R.CERTIFICATE:
-            yield "(SHA1 Hash HEX)"
+            text += " (SHA1 Hash HEX)"
+        yield row(tag, R(tag).name.replace("_", " "), len(value), *([text] if text else []))
 
 
-def render(tl: TrustList, *, path: str, verified: bool, reason: str | None) -> str:
-    """The ``show itl`` (or ``show ctl``) text for ``tl`` (O1).
+def render(tl: TrustList, *, path: str, verified: bool, reason: str | None,
+           timezone: str = "UTC") -> str:
+    """The ``show itl`` (or ``show ctl``) text for ``tl`` (O1, O1a), times in ``timezone``.
 
     ``verified``/``reason`` come from ``trustlist.check``; the last line says either "The ITL
     file was verified successfully." or that ``path`` was not verified, and why.
@@ -132,22 +154,20 @@ def render(tl: TrustList, *, path: str, verified: bool, reason: str | None) -> s
         f"{hashlib.sha1(data).hexdigest()}(SHA1)",
         "",
         f"Length of {kind} file: {len(data)}",
-        f"The {kind} File was last modified on {last_modified(tl.timestamp)}",
+        f"The {kind} File was last modified on {last_modified(tl.timestamp, timezone)}",
         "",
         f"Parse {kind} File",
-        "-----",
+        "-" * 16,
         "",
-        f"Version: {tl.version}",
-        f"HeaderLength: {tl.header_length} (BYTES)",
+        f"Version:\t{tl.version}",
+        f"HeaderLength:\t{tl.header_length} (BYTES)",
         "",
-        "BYTEPOS TAG LENGTH VALUE",
-        "-----",
+        *COLUMNS,
         *_header_rows(tl),
     ]
     signer = signer_record(tl)
     for index, record in enumerate(tl.records, 1):
-        lines += ["", f"{kind} Record #:{index}", "", "BYTEPOS TAG LENGTH VALUE", "-----",
-                  *_record_rows(record)]
+        lines += ["", f"{kind} Record #:{index}", "-" * 4, *COLUMNS, *_record_rows(record)]
         if record.function == Function.SAST:
             used = "was" if record is signer else "was not"
             lines += ["", f"This etoken {used} used to sign the {kind} file."]
@@ -184,7 +204,8 @@ def _record_json(record: Record, index: int, signer: Record | None) -> dict[str,
     }
 
 
-def to_json(tl: TrustList, *, path: str, verified: bool, reason: str | None) -> dict[str, object]:
+def to_json(tl: TrustList, *, path: str, verified: bool, reason: str | None,
+            timezone: str = "UTC") -> dict[str, object]:
     """The same information as ``render`` as a JSON-ready dict (hex strings, no bytes)."""
     signer = signer_record(tl)
     return {
@@ -205,7 +226,7 @@ def to_json(tl: TrustList, *, path: str, verified: bool, reason: str | None) -> 
         "signature": tl.signature.hex(),
         "filename": printable(tl.filename),
         "timestamp": tl.timestamp,
-        "last_modified": last_modified(tl.timestamp),
+        "last_modified": last_modified(tl.timestamp, timezone),
         "header_order": [int(tag) for tag in tl.header_order],
         "records": [_record_json(r, i, signer) for i, r in enumerate(tl.records, 1)],
         "signer_record": next((i for i, r in enumerate(tl.records, 1) if r is signer), None),
