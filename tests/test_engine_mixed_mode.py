@@ -41,7 +41,7 @@ def test_P3_T7_ctl_records_are_ccm_tftp_with_host_name_and_ip():
     assert all(r.certificate is not None for r in ctl.records)
     # 10.x: one SAST, the publisher's CallManager, as TechNote 118893's 10.5(1) CTL (T7)
     assert [r.function for r in ctl.records] == [Function.SAST, Function.CCM_TFTP,
-                                                 Function.CCM_TFTP, Function.CAPF]
+                                                 Function.CAPF, Function.CCM_TFTP]
 
 
 def test_T1_mixed_mode_itl_tftp_record_becomes_ccm_tftp():

@@ -125,6 +125,8 @@ class Cluster:
         self.itl_hashes: dict[str, bytes] = {}
         # called on every ``touch``: the fleet model wakes phones waiting to register
         self.listeners: list[Callable[[], None]] = []
+        # the order certificates were created in: the CTL lists its records so (T7, I7a)
+        self.created: dict[Identity, int] = {}
         for node_spec in spec.nodes:
             self._add_node(node_spec)
         if single_itl_recovery(self.version):
@@ -214,6 +216,7 @@ class Cluster:
         through here, so ``revision`` and the TVS index follow). From 12.5 the publisher's
         ITLRecovery certificate is every node's (TechNote 214231, T8)."""
         node.certs[role] = cert
+        self.created.setdefault(cert.identity, len(self.created))
         if role is Role.ITLRECOVERY and node.is_publisher and single_itl_recovery(self.version):
             self.share_itl_recovery()
         self.touch()

@@ -121,29 +121,30 @@ def ctl_signer(cluster: Cluster) -> Certificate:
 
 def ctl_records(cluster: Cluster, signer: Certificate) -> list[Record]:
     """The tokenless CTL's records as CUCM writes them (T7; compared with the real CTL in
-    ``shared/testdata`` by ``tests/test_ctl_structure.py``).
+    ``shared/testdata`` and TechNote 118893's by ``tests/test_ctl_structure.py``).
 
-    The signer as SAST first; a CCM+TFTP record for every node that runs CallManager or TFTP
-    (cluster order); CAPF; then the CTL's other root anchor as SAST: ITLRecovery when the
-    CallManager key signs (11.0+; the 10.5(1) CTL of TechNote 118893 has none), the publisher's
-    CallManager when ITLRecovery signs (12.0+: "two root anchors", FN70613). Every record holds
-    the full certificate, the node's short host name (DNSNAME, NUL-terminated) and its IP
-    address; CAPF and ITLRecovery records carry the publisher's. TVS is not in the CTL
-    (TechNote 214231).
+    The signer as SAST first; then a CCM+TFTP record for every node that runs CallManager or
+    TFTP, CAPF, and the CTL's other root anchor as SAST (ITLRecovery when the CallManager key
+    signs, 11.0+, the 10.5(1) CTL of TechNote 118893 has none; the publisher's CallManager
+    when ITLRecovery signs, 12.0+: "two root anchors", FN70613), in the order their
+    certificates were created (I7a: both real CTLs fit that order). Every record holds the
+    full certificate, the node's short host name (DNSNAME, NUL-terminated) and its IP address;
+    CAPF and ITLRecovery records carry the publisher's. TVS is not in the CTL (TechNote 214231).
     """
     publisher = cluster.publisher
     anchors = [publisher.certs[Role.CALLMANAGER]]
     if cluster.itl_recovery is not None and ctl_lists_itl_recovery(cluster.version):
         anchors.append(cluster.itl_recovery)
-    records = [_ctl_record(signer, Function.SAST, publisher)]
-    records += [_ctl_record(node.certs[Role.CALLMANAGER], Function.CCM_TFTP, node)
-                for node in cluster.nodes.values() if node.services & {"CallManager", "TFTP"}]
+    rest = [(node.certs[Role.CALLMANAGER], Function.CCM_TFTP, node)
+            for node in cluster.nodes.values() if node.services & {"CallManager", "TFTP"}]
     capf = publisher.certs.get(Role.CAPF)
     if capf is not None:
-        records.append(_ctl_record(capf, Function.CAPF, publisher))
-    records += [_ctl_record(anchor, Function.SAST, publisher)
-                for anchor in anchors if anchor.identity != signer.identity]
-    return records
+        rest.append((capf, Function.CAPF, publisher))
+    rest += [(anchor, Function.SAST, publisher) for anchor in anchors
+             if anchor.identity != signer.identity]
+    rest.sort(key=lambda entry: (cluster.created[entry[0].identity], entry[1]))
+    return [_ctl_record(cert, function, node)
+            for cert, function, node in [(signer, Function.SAST, publisher), *rest]]
 
 
 def build_ctl(cluster: Cluster, *, timestamp: int, signer: Certificate | None = None) -> bytes:
