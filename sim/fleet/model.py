@@ -171,12 +171,15 @@ class FleetModel:
         phone.epoch += 1
         self.registration.set(phone, None)
         self.set_state(phone, BOOTING, reason)
-        Agent(self.env, self.attempt(phone, phone.epoch, "hardware"))
+        Agent(self.env, self.attempt(phone, phone.epoch, self.sample["hardware"](), boot=True))
         return True
 
     def retry(self, phone: Phone) -> None:
-        """An unregistered phone tries again: TFTP, files, registration (P9)."""
-        Agent(self.env, self.attempt(phone, phone.epoch, "retry"))
+        """An unregistered phone tries again: TFTP, files, registration (P9). It does so on its
+        own cycle of ``retry`` seconds, so it notices a change somewhere within one cycle: a
+        uniform share of it (I33)."""
+        delay = self.sample["phase"]() * self.sample["retry"]()
+        Agent(self.env, self.attempt(phone, phone.epoch, delay, boot=False))
 
     def power(self, phone: Phone, online: bool, reason: str) -> None:
         """A phone switched off (offices closed) or back on (boots)."""
@@ -188,16 +191,16 @@ class FleetModel:
             self.registration.set(phone, None)
             self.set_state(phone, OFFLINE, reason)
 
-    def attempt(self, phone: Phone, epoch: int, delay: str) -> Steps:
-        """One pass of the boot sequence (trust-model section 4) after a ``delay`` drawn from
-        that stream: ``hardware`` for a boot (power-on to DHCP), ``retry`` for an unregistered
-        phone going back to TFTP (P9)."""
+    def attempt(self, phone: Phone, epoch: int, delay: float, *, boot: bool) -> Steps:
+        """One pass of the boot sequence (trust-model section 4) after ``delay`` seconds: the
+        hardware boot (power-on to DHCP) of a ``boot``, or an unregistered phone's wait before
+        going back to TFTP (P9)."""
         sample = self.sample
-        if delay == "hardware":
+        if boot:
             self.collector.boots += 1
         else:
             self.collector.retries += 1
-        yield sample[delay]()
+        yield delay
         while True:
             node, refused = self._reachable_tftp(phone)
             if node is None:

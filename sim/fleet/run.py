@@ -40,10 +40,11 @@ from sim.fleet.summary import summarise
 from sim.fleet.technicians import Technicians
 from sim.fleet.timeline import Marker, Timeline, rtmt_alerts
 from sim.scenario.assumptions import engine_assumptions
+from sim.scenario.distributions import Uniform
 from sim.scenario.scenario import Scenario
 
 STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "retry", "tvs",
-           "tftp_restart", "availability", "remote", "visit", "reprovision")
+           "tftp_restart", "availability", "remote", "visit", "reprovision", "phase")
 
 
 @dataclass
@@ -184,7 +185,8 @@ def _samplers(scenario: Scenario, streams: dict[str, np.random.Generator]) -> di
              "config": files.config_transfer, "tftp_restart": files.restart,
              "tvs": scenario.assumptions["tvs_latency"], "remote": recovery.remote,
              "visit": recovery.visit,
-             "reprovision": recovery.factory_reprovision}
+             "reprovision": recovery.factory_reprovision,
+             "phase": Uniform(0.0, 1.0)}  # where in its retry cycle a waiting phone is (I33)
     return {name: Sampler(dist, streams[name]) for name, dist in dists.items()}
 
 
