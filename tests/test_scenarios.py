@@ -300,6 +300,106 @@ def check_megacluster(r: Run) -> None:
     assert crowded.summary["locked_peak"] == 0
 
 
+def check_cert_renewal_tn225746(r: Run) -> None:
+    """TN 225746: all locked and unregistered after the TFTP restart; localkey recovers them,
+    through TVS for phones whose ITL came from a subscriber (I29)."""
+    s = r.summary
+    assert s["locked_peak"] == r.total == 400
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-unknown-cert": r.total}
+    assert r.count_at("locked", 89 * 60) == r.total  # 20:59, before the reset
+    assert r.reasons("trusted", after=90 * 60)["itl:tvs,config:tvs"] == r.total
+    bulk_recovered_everything(r, r.total)
+    assert s["registered_final"] == r.total
+    all_match(r)
+
+
+def check_tn225746_tvs_learns_at_once(r: Run) -> None:
+    nothing_locks(r)
+
+
+def check_tn225746_renewed_at_the_same_time(r: Run) -> None:
+    """Phones miss every intermediate ITL: no TVS they trust, the reset ITL's signer new to
+    them: the localkey reset recovers none (the documented rules)."""
+    s = r.summary
+    assert s["locked_final"] == r.total and s["recovered_bulk"] == 0
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": r.total}
+    assert s["unregistered_final"] == r.total
+
+
+def check_tn225746_on_12_5(r: Run) -> None:
+    bulk_recovered_everything(r, r.total)
+
+
+def check_mixed_mode_publisher_callmanager(r: Run) -> None:
+    s = r.summary
+    legacy = 12
+    assert s["locked_peak"] == legacy
+    assert s["lock_reasons"] == {"config-signer-unknown,no-security-by-default": legacy}
+    assert (s["recovered_manual"], s["manual_visits"], s["locked_final"]) == (legacy, legacy, 0)
+    assert s["not_recoverable_by_bulk_reset"] == legacy
+    served = r.model.cluster.served["cucm-pub"].ctl
+    assert all(p.trust.ctl.raw == served.raw for p in r.model.phones)
+    assert r.reasons("trusted", after=20 * HOUR)["ctl:tvs,itl:unchanged,config:itl"] == 288
+
+
+def check_mixed_mode_with_security_by_default(r: Run) -> None:
+    nothing_locks(r)
+
+
+def check_rollback_mixed_mode(r: Run) -> None:
+    s = r.summary
+    assert s["locked_peak"] == s["locked_final"] == r.total
+    assert s["lock_reasons"] == {"ctl-signer-unknown,tvs-untrusted": r.total}
+    assert r.count_at("unsecured", 99 * 60) == r.total  # before the CTL update
+    assert s["registered_final"] == 0
+
+
+def check_rollback_mixed_mode_non_secure(r: Run) -> None:
+    nothing_locks(r)
+    assert r.summary["operations"] == {"done": 3, "refused": 1}
+
+
+def check_pre_change_audit(r: Run) -> None:
+    s = r.summary
+    nothing_locks(r)
+    assert s["itl_file_status"] == {"Match": 440, "MisMatch": 50, "Unknown": 10}
+    assert s["not_recoverable_by_bulk_reset"] == 50 and s["phone_boots"] == 0
+    corridors = {(row[5], row[6]) for row in r.result.devicetlinfo if row[1] == "corridors"}
+    assert corridors == {("MisMatch", "no")}
+
+
+def check_ip_change(r: Run) -> None:
+    s = r.summary
+    nothing_locks(r)
+    registered = [sum(reg) for reg in r.result.registered]
+    times = [t for t, _ in r.result.series]
+    assert registered[times.index(40 * 60)] == 200  # labs phones waiting for option 150
+    assert (s["registered_final"], s["unregistered_final"]) == (r.total, 0)
+    all_match(r)
+
+
+def check_ip_change_regenerating(r: Run) -> None:
+    nothing_locks(r)
+    times = [t for t, _ in r.result.series]
+    assert sum(r.result.registered[times.index(40 * 60)]) == 0
+
+
+def check_itlrecovery_regen_mixed(r: Run) -> None:
+    nothing_locks(r)
+    assert r.reasons("trusted", after=19 * 60)["ctl:sast,itl:ctl,config:itl"] == r.total
+    recovery = r.model.cluster.itl_recovery
+    assert all(p.trust.ctl.signer_serial == recovery.serial for p in r.model.phones)
+    all_match(r)
+
+
+def check_ctl_reset_on_a_subscriber(r: Run) -> None:
+    s = r.summary
+    assert s["operations"]["refused"] == 1
+    assert s["locked_final"] == r.total
+    assert s["lock_reasons"] == {"ctl-signer-unknown,tvs-unknown-cert": r.total}
+
+
+SAME_TIME = tuple(f"events.{i}.restart_tftp=false" for i in range(6))
 MEGACLUSTER_SCALED = counts(1000, 1000) + ("tftp.max_serving_count=25",
                                            "tftp.serving_count.cucm-tftp1=100",
                                            "tftp.serving_count.cucm-tftp2=100")
@@ -339,6 +439,27 @@ CHECKS: dict[str, Check] = {
         counts(600, 200) + ("tftp.max_serving_count=50",) + batches(100, 7, 9),
         check_offices_closed_weekend),
     "megacluster": Check(MEGACLUSTER_SCALED, check_megacluster),
+    "cert-renewal-tn225746": Check(
+        counts(250, 150) + ("tftp.max_serving_count=50",) + batches(100, 8, 10, 13),
+        check_cert_renewal_tn225746,
+        ((("assumptions.tvs_learns_new_certificates=at-once",), check_tn225746_tvs_learns_at_once),
+         (SAME_TIME, check_tn225746_renewed_at_the_same_time),
+         (('cluster.version="12.5(1)"',), check_tn225746_on_12_5))),
+    "mixed-mode-publisher-callmanager": Check(
+        counts(288, 12) + ("tftp.max_serving_count=50",), check_mixed_mode_publisher_callmanager,
+        ((("phones.1.itl_support=true",), check_mixed_mode_with_security_by_default),)),
+    "rollback-mixed-mode": Check(
+        counts(150, 150) + ("tftp.max_serving_count=50",), check_rollback_mixed_mode,
+        ((("cluster.security_mode=non-secure",), check_rollback_mixed_mode_non_secure),)),
+    "pre-change-audit": Check(counts(440, 50, 10), check_pre_change_audit),
+    "ip-change": Check(counts(200, 100) + ("tftp.max_serving_count=50",) + batches(50, 2),
+                       check_ip_change,
+                       ((("assumptions.ip_change_regenerates_certificates=true",),
+                         check_ip_change_regenerating),)),
+    "itlrecovery-regen-mixed": Check(
+        counts(300) + ("tftp.max_serving_count=50",) + batches(100, 2),
+        check_itlrecovery_regen_mixed,
+        ((('events.1.node="uk-sub1"',), check_ctl_reset_on_a_subscriber),)),
 }
 
 

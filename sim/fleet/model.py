@@ -262,8 +262,10 @@ class FleetModel:
             if phone.locked:
                 phone.locked = False
                 self.collector.recovered(self.env.now, phone.fixed_by_hand)
-            itl, config = decisions[1:]
-            self.set_state(phone, self.settled_state(phone), f"itl:{itl.via},config:{config.via}")
+            ctl, itl, config = decisions
+            taken = f"ctl:{ctl.via}," if ctl.via not in ("none", "unchanged") else ""
+            self.set_state(phone, self.settled_state(phone),
+                           f"{taken}itl:{itl.via},config:{config.via}")
         else:
             phone.trust.fail()  # P7: "Trust List Update Failed"
             phone.was_locked = phone.locked = True
