@@ -1,0 +1,20 @@
+"""The README's assumptions table is the one ``sim.scenario.assumptions.ASSUMPTIONS`` generates
+(point 8: a user reads the same keys, defaults, inference ids and sources the code uses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.scenario.assumptions import ASSUMPTIONS, markdown_table
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def test_readme_assumptions_table_is_generated_from_the_table() -> None:
+    text = README.read_text()
+    begin, end = "<!-- assumptions:begin -->\n", "\n<!-- assumptions:end -->"
+    block = text[text.index(begin) + len(begin):text.index(end)]
+    assert block == markdown_table(), "regenerate it: python -c 'from sim.scenario.assumptions " \
+                                      "import markdown_table; print(markdown_table())'"
+    for key, assumption in ASSUMPTIONS.items():
+        assert f"| `{key}` |" in block and assumption.replaces in block
