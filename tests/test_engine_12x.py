@@ -1,6 +1,7 @@
 """12.x and later: one ITLRecovery per cluster (T8), "Phone Interaction on Certificate Update"
 for ITLRecovery (A1c), who signs a bulk-reset ITL (A4a, I29, I30), TVS and its restarts (P5b),
-forgotten certificates (I11), an IP-only change (A3a, I9), with real signatures."""
+forgotten certificates (I11), an IP-only change (A3a, I9), firmware that sends DeviceTLInfo
+(O2a), with real signatures."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sim.cluster.assumptions import (
 )
 from sim.cluster.cluster import SftpServer
 from sim.cluster.phone import PhoneTrust
+from sim.cluster.versions import parse_firmware, sends_devicetlinfo
 from sim.trust.certificates import Role
 
 GROUP = ("pub", "sub")
@@ -208,3 +210,11 @@ def test_T8_regeneration_dates_follow_the_simulated_clock():
     ops.regen_cert(cluster, "pub", Role.ITLRECOVERY, 3600)
     start = cluster.itl_recovery.cert.not_valid_before_utc
     assert start == cluster.issued + dt.timedelta(hours=1)
+
+
+def test_O2a_firmware_versions_and_load_names():
+    """DeviceTLInfo from firmware 9.4(1) (seed): versions as Cisco writes them or load names."""
+    assert parse_firmware("9.4(2)SR3") == (9, 4) and parse_firmware("12.8(1)") == (12, 8)
+    assert parse_firmware("sip88xx.14-2-1-0001-14") == (14, 2)
+    assert parse_firmware("SCCP42.9-3-1SR4-1S") == (9, 3)
+    assert sends_devicetlinfo((9, 4)) and not sends_devicetlinfo((9, 3))

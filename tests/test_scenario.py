@@ -193,6 +193,9 @@ ERRORS = [
      "tvs_latency", "assumptions.tvs_latency.dist", "'lognormel' is not a distribution; did you "
      "mean 'lognormal'? "
      "(expected one of fixed, uniform, exponential, lognormal, normal, empirical)"),
+    (BASE + 'firmware = "Jabber 14"\n', "firmware", "phones.0.firmware",
+     "'Jabber 14' is not a firmware version; expected e.g. '12.8(1)', '9.4(2)SR3' or "
+     "'sip88xx.14-2-1-0001-14'"),
     (BASE + '\n[tvs]\ncapacity = 50\n', "capacity", "tvs.capacity",
      "'capacity' has moved: set assumptions.tvs_capacity instead"),
     (BASE + '\n[assumptions]\nlocked_phone_register = true\n', "locked_phone_register",

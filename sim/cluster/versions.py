@@ -67,6 +67,18 @@ def rollback_resets_phones(version: Version) -> bool:
     return version >= (10, 5)
 
 
+_FIRMWARE = re.compile(r"^(?:[A-Za-z][\w]*\.)?(\d+)[.-](\d+)")
+
+
+def parse_firmware(text: str) -> Version:
+    """A phone firmware version or load name: ``"12.8(1)"``, ``"9.4(2)SR3"`` -> ``(9, 4)``,
+    ``"sip88xx.14-2-1-0001-14"`` -> ``(14, 2)``; ValueError otherwise."""
+    match = _FIRMWARE.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    return int(match.group(1)), int(match.group(2))
+
+
 def sends_devicetlinfo(firmware: Version) -> bool:
     """Does phone firmware ``firmware`` send the DeviceTLInfo alarm at registration? (O2: 9.4(1)
     and later, seed)."""

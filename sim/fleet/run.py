@@ -25,7 +25,7 @@ from sim.cluster.cluster import Cluster, P12File, SftpServer
 from sim.cluster.observe import itl_file_status, recoverable_by_bulk_reset
 from sim.cluster.served import ConfigProfile
 from sim.cluster.variants import itl_variants
-from sim.cluster.versions import parse_version, sends_devicetlinfo
+from sim.cluster.versions import parse_firmware, sends_devicetlinfo
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.model import FleetModel, PerObject, Sampler
 from sim.fleet.phones import Group, Phone, cm_group_order, initial_trust, phone_name, tftp_order
@@ -212,7 +212,7 @@ def _fleet(cluster: Cluster, scenario: Scenario) -> tuple[list[Group], list[Phon
         profile = ConfigProfile(cm_group, pop.settings_access, pop.web_access)
         group = Group(index, pop.name, tftp_names, cm_group, profile, pop.itl_support,
                       reports_devicetlinfo=pop.itl_support and sends_devicetlinfo(
-                          parse_version(pop.firmware)),
+                          parse_firmware(pop.firmware)),
                       option150={name: cluster.node(name).ip for name in tftp_names})
         groups.append(group)
         variants = itl_variants(cluster, tftp_names[0])

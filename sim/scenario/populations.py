@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.cluster.spec import ClusterSpec
+from sim.cluster.versions import parse_firmware
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import duration
 from sim.scenario.schema import Table, Value, at_least, suggest
@@ -22,6 +23,15 @@ INITIAL_ITL = ("current", "none", "pre10", "empty")
 
 def _share(x: float) -> str | None:
     return None if 0 <= x <= 1 else f"a share is between 0 and 1, got {x:g}"
+
+
+def _firmware(text: str) -> str | None:
+    try:
+        parse_firmware(text)
+    except ValueError:
+        return (f"{text!r} is not a firmware version; expected e.g. '12.8(1)', '9.4(2)SR3' or "
+                f"'sip88xx.14-2-1-0001-14'")
+    return None
 
 
 def _names(items: list) -> str | None:
@@ -47,7 +57,9 @@ POPULATION = Table({
     "name": Value(str, help="unique population name (required)"),
     "count": Value(int, check=at_least(1), help="number of phones (required)"),
     "model": Value(str, "CP-8841", help="default CP-8841"),
-    "firmware": Value(str, "12.8(1)", help="default 12.8(1)"),
+    "firmware": Value(str, "12.8(1)", check=_firmware, help=(
+        "firmware version or load name, e.g. '12.8(1)' or 'sip88xx.14-2-1-0001-14': 9.4(1) and "
+        "later send DeviceTLInfo at registration (O2a; default 12.8(1))")),
     "itl_support": Value(bool, True, help="false: firmware without ITL support or Jabber, "
                          "ignores the ITL and takes unsigned config (default true, P8)"),
     "tftp": Value(list, None, check=_names, help="TFTP servers in order (default: every TFTP "
