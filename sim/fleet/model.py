@@ -205,7 +205,7 @@ class FleetModel:
             node, refused = self._reachable_tftp(phone)
             if node is None:
                 if refused is not None:  # P3c: no TFTP server its CTL allows
-                    self._settle(phone, (refused,))
+                    self._settle(phone, refused, NOTHING_OFFERED, NOTHING_OFFERED)
                 else:  # none reachable: wait until the network or the cluster changes
                     self.registration.wait(phone)
                 return
@@ -251,28 +251,28 @@ class FleetModel:
         yield sample["register"]()
         if phone.epoch != epoch:
             return
-        self._settle(phone, (ctl, itl, config))
+        self._settle(phone, ctl, itl, config)
 
-    def _settle(self, phone: Phone, decisions: tuple[Decision, ...]) -> None:
+    def _settle(self, phone: Phone, ctl: Decision, itl: Decision, config: Decision) -> None:
         """The boot's outcome: trusted (or unsecured) when every file was accepted, else locked
         (P7) with the first rejection's reason; then registration (P9)."""
-        rejected = next((d for d in decisions if not d.accepted), None)
-        if rejected is None:
+        trusted = ctl.accepted and itl.accepted and config.accepted
+        if trusted:
             phone.trust.status = ""
             if phone.locked:
                 phone.locked = False
                 self.collector.recovered(self.env.now, phone.fixed_by_hand)
-            ctl, itl, config = decisions
             taken = f"ctl:{ctl.via}," if ctl.via not in ("none", "unchanged") else ""
             self.set_state(phone, self.settled_state(phone),
                            f"{taken}itl:{itl.via},config:{config.via}")
         else:
+            rejected = ctl if not ctl.accepted else itl if not itl.accepted else config
             phone.trust.fail()  # P7: "Trust List Update Failed"
             phone.was_locked = phone.locked = True
             self.set_state(phone, LOCKED, rejected.reason)
             for callback in self.on_lock:
                 callback(phone)
-        self.registration.register(phone, rejected is None)
+        self.registration.register(phone, trusted)
 
     def _reachable_tftp(self, phone: Phone) -> tuple[Node | None, Decision | None]:
         """The first TFTP server of the phone's list that is up, serving and reachable at the

@@ -20,6 +20,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.cluster.cluster import Cluster, Node
+from sim.cluster.served import SignedConfig
 from sim.fleet.collector import Collector
 from sim.fleet.phones import Group, Phone
 
@@ -38,13 +39,28 @@ class Registration:
         self.waiting: list[tuple[Phone, int]] = []
         self._pending = False
         self._seen = self._availability()
+        # config object id -> (config, its CallManager now), valid for one cluster revision:
+        # every change of a node's power, services or address bumps the revision
+        self._memo: dict[int, tuple[SignedConfig, Node | None]] = {}
+        self._memo_revision = cluster.revision
 
     def callmanager(self, phone: Phone) -> Node | None:
-        """The CallManager ``phone`` registers with now, or None (P9, A3a)."""
-        if phone.group.partitioned or phone.config is None:
+        """The CallManager ``phone`` registers with now, or None (P9, A3a): the first of the
+        CM group its config names that is up, runs CallManager and answers at that address."""
+        config = phone.config
+        if phone.group.partitioned or config is None:
             return None
+        if self._memo_revision != self.cluster.revision:
+            self._memo.clear()
+            self._memo_revision = self.cluster.revision
+        hit = self._memo.get(id(config))
+        if hit is None:
+            hit = self._memo[id(config)] = (config, self._first_answering(config))
+        return hit[1]
+
+    def _first_answering(self, config: SignedConfig) -> Node | None:
         nodes = self.cluster.nodes
-        for name, address in phone.config.callmanagers:
+        for name, address in config.callmanagers:
             node = nodes[name]
             if node.up and "CallManager" in node.running and node.ip == address:
                 return node

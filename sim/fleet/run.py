@@ -293,15 +293,19 @@ def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
     once per distinct file."""
     cluster = model.cluster
     sha1 = PerObject(lambda tl: hashlib.sha1(tl.raw).digest() if tl is not None else None)
+    recoverable: dict[tuple[int, int, bool, str], str] = {}  # the files are shared objects
     rows: list[tuple[str, ...]] = []
     for phone, name in zip(model.phones, names, strict=True):
-        node = phone.tftp_used
-        mine, theirs = sha1(phone.trust.itl), cluster.itl_hashes.get(node)
+        node, trust = phone.tftp_used, phone.trust
+        mine, theirs = sha1(trust.itl), cluster.itl_hashes.get(node)
         reported = phone.registered is True and phone.group.reports_devicetlinfo
+        key = (id(trust.itl), id(trust.ctl), trust.itl_support, node)
+        if key not in recoverable:
+            recoverable[key] = "yes" if recoverable_by_bulk_reset(
+                trust, cluster, cluster.node(node)) else "no"
         rows.append((
             name, phone.group.name, node, mine.hex() if mine else "",
             theirs.hex() if theirs else "", itl_file_status(mine, theirs, reported=reported),
-            "yes" if recoverable_by_bulk_reset(phone.trust, cluster, cluster.node(node))
-            else "no", phone.state, "yes" if phone.registered else "no",
+            recoverable[key], phone.state, "yes" if phone.registered else "no",
         ))
     return rows
