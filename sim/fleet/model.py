@@ -169,7 +169,8 @@ class FleetModel:
         if not phone.online or phone.group.partitioned:
             return False
         phone.epoch += 1
-        self.registration.set(phone, None)
+        if phone.registered is not None:
+            self.registration.set(phone, None)
         self.set_state(phone, BOOTING, reason)
         Agent(self.env, self.attempt(phone, phone.epoch, self.sample["hardware"](), boot=True))
         return True
@@ -226,9 +227,12 @@ class FleetModel:
         slots.give()
         if phone.epoch != epoch:
             return
-        ctl, ctl_tvs = self._take_ctl(phone, served)
-        if ctl_tvs:
-            yield from self._tvs_session(phone)
+        if served.ctl is None or served.ctl is phone.trust.ctl:
+            ctl = NOTHING_OFFERED
+        else:
+            ctl, ctl_tvs = self._take_ctl(phone, served)
+            if ctl_tvs:
+                yield from self._tvs_session(phone)
         itl, itl_tvs = self._decide(phone, served, "itl")
         if itl_tvs:
             yield from self._tvs_session(phone)
@@ -246,8 +250,8 @@ class FleetModel:
         config, config_tvs = self._decide(phone, served, "config")
         if config_tvs:
             yield from self._tvs_session(phone)
-        if config.accepted:
-            phone.config = served_config(self.cluster, served, phone.group.profile)
+        if config.accepted:  # the decision built it (``_decide_now``), once per served files
+            phone.config = served.configs[phone.group.profile]
         yield sample["register"]()
         if phone.epoch != epoch:
             return
@@ -331,10 +335,9 @@ class FleetModel:
         return decision, used_tvs
 
     def _take_ctl(self, phone: Phone, served: ServedFiles) -> tuple[Decision, bool]:
-        """Mixed mode: install the served CTL if the phone accepts it (P1, P3a, P3b); a
-        rejected CTL is a failed trust-list update, the old one is kept (P7)."""
-        if served.ctl is None or served.ctl is phone.trust.ctl:
-            return NOTHING_OFFERED, False
+        """Mixed mode, a CTL other than the installed one served: install it if the phone
+        accepts it (P1, P3a, P3b); a rejected CTL is a failed trust-list update, the old one is
+        kept (P7)."""
         decision, used_tvs = self._decide(phone, served, "ctl")
         if decision.accepted:
             phone.trust.ctl = served.ctl
