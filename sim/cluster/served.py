@@ -8,6 +8,7 @@ importing the code that makes them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sim.trust.certificates import Certificate
 from sim.trust.trustlist import TrustList
@@ -33,9 +34,9 @@ class SignedConfig:
         return self.signer_serial, self.signer_issuer
 
 
-@dataclass(frozen=True)
-class ConfigProfile:
-    """What a phone's config says: its CM group (priority order) and its access settings."""
+class ConfigProfile(NamedTuple):
+    """What a phone's config says: its CM group (priority order) and its access settings. A
+    named tuple: it keys the configs a TFTP node serves, looked up at every boot."""
 
     cm_group: tuple[str, ...]
     settings_access: bool = True
