@@ -214,7 +214,9 @@ def test_T8_regeneration_dates_follow_the_simulated_clock():
 
 def test_O2a_firmware_versions_and_load_names():
     """DeviceTLInfo from firmware 9.4(1) (seed): versions as Cisco writes them or load names."""
-    assert parse_firmware("9.4(2)SR3") == (9, 4) and parse_firmware("12.8(1)") == (12, 8)
-    assert parse_firmware("sip88xx.14-2-1-0001-14") == (14, 2)
-    assert parse_firmware("SCCP42.9-3-1SR4-1S") == (9, 3)
-    assert sends_devicetlinfo((9, 4)) and not sends_devicetlinfo((9, 3))
+    assert parse_firmware("9.4(2)SR3") == (9, 4, 2) and parse_firmware("12.8(1)") == (12, 8, 1)
+    assert parse_firmware("14.1") == (14, 1, 0)
+    assert parse_firmware("sip88xx.14-2-1-0001-14") == (14, 2, 1)
+    assert parse_firmware("SCCP42.9-3-1SR4-1S") == (9, 3, 1)
+    assert sends_devicetlinfo((9, 4, 1)) and not sends_devicetlinfo((9, 3, 4))
+    assert not sends_devicetlinfo((9, 4, 0))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 Version = tuple[int, int]
+Firmware = tuple[int, int, int]  # major, minor, maintenance: 9.4(2) -> (9, 4, 2)
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\(\d+\))?(?:\S*)$")
 # DeviceTLInfo: phone firmware 9.4(1) and later reports its ITL hash at registration (O2, seed)
-DEVICETLINFO_FIRMWARE: Version = (9, 4)
+DEVICETLINFO_FIRMWARE: Firmware = (9, 4, 1)
 
 
 def parse_version(text: str) -> Version:
@@ -67,19 +68,26 @@ def rollback_resets_phones(version: Version) -> bool:
     return version >= (10, 5)
 
 
-_FIRMWARE = re.compile(r"^(?:[A-Za-z][\w]*\.)?(\d+)[.-](\d+)")
+# 12.8(1), 9.4(2)SR3, 14.1; load names: sip78xx.14-2-1-0001-14, SCCP45.9-4-2SR4-3S,
+# P0S3-08-12-00, and the 7940/7960 SCCP form P00308010200 (P00 + protocol + major, minor, maint.)
+_FIRMWARE_FORMS = (re.compile(r"^(\d+)\.(\d+)(?:\((\d+)\))?(?:\S*)$"),
+                   re.compile(r"[.-](\d{1,2})-(\d{1,2})-(\d{1,2})"),
+                   re.compile(r"^P00\d(\d{2})(\d{2})(\d{2})"))
 
 
-def parse_firmware(text: str) -> Version:
-    """A phone firmware version or load name: ``"12.8(1)"``, ``"9.4(2)SR3"`` -> ``(9, 4)``,
-    ``"sip88xx.14-2-1-0001-14"`` -> ``(14, 2)``; ValueError otherwise."""
-    match = _FIRMWARE.match(text.strip())
-    if not match:
-        raise ValueError(text)
-    return int(match.group(1)), int(match.group(2))
+def parse_firmware(text: str) -> Firmware:
+    """A phone's firmware, written as Cisco writes versions (``"9.4(2)SR3"`` -> ``(9, 4, 2)``)
+    or as a Phone Load Name (``"sip88xx.14-2-1-0001-14"`` -> ``(14, 2, 1)``, I43); ValueError
+    if it shows no version."""
+    text = text.strip()
+    for form in _FIRMWARE_FORMS:
+        match = form.search(text)
+        if match:
+            return int(match[1]), int(match[2]), int(match[3] or 0)
+    raise ValueError(text)
 
 
-def sends_devicetlinfo(firmware: Version) -> bool:
+def sends_devicetlinfo(firmware: Firmware) -> bool:
     """Does phone firmware ``firmware`` send the DeviceTLInfo alarm at registration? (O2: 9.4(1)
     and later, seed)."""
     return firmware >= DEVICETLINFO_FIRMWARE

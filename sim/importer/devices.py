@@ -31,10 +31,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
-DEVICETLINFO_SINCE = (9, 4, 1)
-"""First firmware that sends DeviceTLInfo (seed, TN 117598)."""
+from sim.cluster.versions import Firmware, parse_firmware, sends_devicetlinfo
 
-Firmware = tuple[int, int, int]
 T = TypeVar("T")
 
 
@@ -84,16 +82,13 @@ MODEL_RULES: tuple[ModelRule, ...] = (
     ModelRule(r".*", False, False, "I41: not a Cisco phone type, no ITL"),
 )
 
-# sip78xx.14-2-1-0001-14, sip8845_65.14-2-1-0001-14, SCCP45.9-4-2SR4-3S, P0S3-08-12-00
-_LOAD_VERSION = re.compile(r"[.-](\d{1,2})-(\d{1,2})-(\d{1,2})")
-# P00308010200: the 7940/7960 SCCP loads, P00 + protocol digit + major, minor, maintenance
-_OLD_LOAD = re.compile(r"P00\d(\d{2})(\d{2})(\d{2})")
-
-
 def firmware_of(load: str) -> Firmware | None:
-    """The firmware version a Phone Load Name carries (I43), or ``None`` if it shows none."""
-    match = _LOAD_VERSION.search(load) or _OLD_LOAD.match(load)
-    return None if match is None else (int(match[1]), int(match[2]), int(match[3]))
+    """The firmware version a Phone Load Name carries (I43; ``sim.cluster.versions``), or
+    ``None`` if it shows none."""
+    try:
+        return parse_firmware(load)
+    except ValueError:
+        return None
 
 
 def firmware_text(version: Firmware) -> str:
@@ -169,4 +164,4 @@ def _reports(support: bool, version: Firmware | None, always: bool) -> bool | No
         return False
     if version is None:
         return True if always else None
-    return version >= DEVICETLINFO_SINCE
+    return sends_devicetlinfo(version)
