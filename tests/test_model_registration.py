@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sim_helpers import simulate_keeping_model
 
 from sim.fleet.collector import LOCKED, STATES
@@ -53,8 +54,7 @@ def run(tmp_path: Path, body: str, *, version: str = "12.5", mode: str = "non-se
 
 
 def registered_at(result: RunResult, at: float) -> int:
-    return sum([reg for (t, _), reg in zip(result.series, result.registered, strict=True)
-                if t <= at][-1])
+    return int(result.registered_at(np.array([at]))[0].sum())
 
 
 def event(at: str, action: str, **args: object) -> str:
@@ -266,5 +266,5 @@ def test_series_keep_one_column_per_state_and_registered_per_state(tmp_path: Pat
     result, _ = run(tmp_path, SINGLE + REGEN_BOTH, version="10.5", duration="40min")
     assert result.states == STATES
     locked = STATES.index(LOCKED)
-    last_counts, last_registered = result.series[-1][1], result.registered[-1]
-    assert last_counts[locked] == 30 and last_registered[locked] == 0
+    last_counts, last_registered = result.series[-1][1], result.registered_at(np.array([2400.0]))
+    assert last_counts[locked] == 30 and last_registered[0][locked] == 0

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sim_helpers import simulate_keeping_model
 
@@ -371,17 +372,14 @@ def check_pre_change_audit(r: Run) -> None:
 def check_ip_change(r: Run) -> None:
     s = r.summary
     nothing_locks(r)
-    registered = [sum(reg) for reg in r.result.registered]
-    times = [t for t, _ in r.result.series]
-    assert registered[times.index(40 * 60)] == 200  # labs phones waiting for option 150
+    assert r.result.registered_at(np.array([40 * 60.0])).sum() == 200  # labs: no option 150
     assert (s["registered_final"], s["unregistered_final"]) == (r.total, 0)
     all_match(r)
 
 
 def check_ip_change_regenerating(r: Run) -> None:
     nothing_locks(r)
-    times = [t for t, _ in r.result.series]
-    assert sum(r.result.registered[times.index(40 * 60)]) == 0
+    assert r.result.registered_at(np.array([40 * 60.0])).sum() == 0
 
 
 def check_itlrecovery_regen_mixed(r: Run) -> None:

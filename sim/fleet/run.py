@@ -103,6 +103,10 @@ class RunResult:
         """The grid plus the change instants that keep every interval's extremes."""
         return _rows(*self._detailed[:2])
 
+    def registered_at(self, times: np.ndarray) -> np.ndarray:
+        """Registered phones per state at each of ``times`` (P9), a row per time."""
+        return registered_counts(self.steps.at(times), self.unregistered_steps.at(times))
+
     @cached_property
     def detailed_registered(self) -> list[tuple[int, ...]]:
         """Per row of ``detailed_series``: how many phones of each state are registered."""
