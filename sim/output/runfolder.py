@@ -110,6 +110,8 @@ def text_summary(result: RunResult, out: Path | None = None) -> str:
         f"scenario {s['scenario']} (seed {s['seed']}): {count(s['phones_total'])} phones, "
         f"{span(s['duration_s'])} simulated in {result.wall_time:.1f} s",
         *_change_lines(s, start),
+        f"  registered: {count(s['registered_final'])} at the end, "
+        f"{count(s['unregistered_final'])} done booting but not registered (P9)",
         f"  load: TFTP peak {count(s['tftp_peak_in_use'])} in use / "
         f"{count(s['tftp_peak_queue'])} queued; TVS peak {count(s['tvs_peak_in_use'])} in use / "
         f"{count(s['tvs_peak_queue'])} queued",

@@ -51,6 +51,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "tftp_peak_queue": ("most phones waiting for TFTP at once", "phones"),
     "tvs_peak_in_use": ("most TVS sessions at once", "sessions"),
     "tvs_peak_queue": ("most phones waiting for TVS at once", "phones"),
+    "not_recoverable_by_bulk_reset": ("phones a bulk ITL reset would not recover", "phones"),
+    "registered_final": ("phones registered to a CallManager at the end", "phones"),
+    "unregistered_final": ("phones done booting but unregistered at the end", "phones"),
+    "registration_retries": ("unregistered phones going back through TFTP", "retries"),
     "phones_total": ("phones", "phones"),
     "duration_s": ("simulated time", TIME),
 }

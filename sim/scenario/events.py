@@ -298,10 +298,10 @@ ACTIONS: dict[str, Action] = {
 
 DISRUPTIVE_ACTIONS = frozenset({
     "regen_cert", "change_hostname", "change_ip", "change_domain", "itl_reset", "set_rollback",
-    "rebuild_publisher", "upgrade", "set_mixed_mode", "ctl_update"})
+    "rebuild_publisher", "upgrade", "set_mixed_mode", "ctl_update", "ctl_reset_localkey"})
 """Operations that change what phones are served: a certificate in or behind the ITL, CTL or
-signed config (A1, A3, A8, A10, upgrade), the file's signer (A4, A5) or its content (A9, P3).
-The first one CUCM carries out starts "the change" the outcome metrics are measured from
+signed config (A1, A3, A8, A10, upgrade), the file's signer (A4, A5, A12) or its content (A9,
+P3). The first one CUCM carries out starts "the change" the outcome metrics are measured from
 (``sim.fleet.metrics``). Restarts, resets, faults, backups and parameters serve the same files
 (T4: a restart rebuilds the ITL from unchanged certificates), so they are not on the list."""
 
