@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from engine_helpers import PUB, SUB, cluster_toml
 from sim_helpers import simulate_keeping_model
 
 from sim.fleet.collector import LOCKED, STATES
@@ -16,41 +17,25 @@ from sim.output.runfolder import timeseries_csv, write_run
 from sim.scenario.scenario import load_scenario
 from sim.sweep.spec import load_sweep
 
-CLUSTER = """
+SIMULATION = """
 [simulation]
 duration = "{duration}"
 seed = 7
 resolution = "1min"
-
-[cluster]
-version = "{version}"
-domain = "example.lab"
-security_mode = "{mode}"
-[cluster.organisation]
-ou = "uc"
-o = "example"
-l = "rtp"
-st = "nc"
-c = "US"
-[[cluster.nodes]]
-name = "pub"
-role = "publisher"
-ip = "10.0.0.10"
-services = ["CallManager", "TFTP", "TVS", "CAPF"]
-key_bits = {{ CallManager = 1024, TVS = 1024, CAPF = 1024, ITLRecovery = 1024 }}
-[[cluster.nodes]]
-name = "sub"
-ip = "10.0.0.11"
-services = ["CallManager", "TFTP", "TVS"]
-key_bits = {{ CallManager = 1024, TVS = 1024, ITLRecovery = 1024 }}
 """
 
 
 def run(tmp_path: Path, body: str, *, version: str = "12.5", mode: str = "non-secure",
         duration: str = "2h", overrides: tuple[str, ...] = ()) -> tuple[RunResult, Any]:
     path = tmp_path / "s.toml"
-    path.write_text(CLUSTER.format(version=version, mode=mode, duration=duration) + body)
+    path.write_text(scenario_text(version, mode, duration) + body)
     return simulate_keeping_model(load_scenario(path, overrides=overrides))
+
+
+def scenario_text(version: str, mode: str, duration: str) -> str:
+    """A two-node cluster (pub, sub at 10.0.0.10 and .11, 1024-bit keys) and its run."""
+    return (SIMULATION.format(duration=duration)
+            + cluster_toml(version, (PUB, SUB), security_mode=mode))
 
 
 def registered_at(result: RunResult, at: float) -> int:
@@ -249,8 +234,7 @@ def test_assumptions_are_recorded_in_summary_and_run_json(tmp_path: Path) -> Non
 
 def test_a_sweep_varies_an_assumption_like_any_other_key(tmp_path: Path) -> None:
     base = tmp_path / "base.toml"
-    base.write_text(CLUSTER.format(version="10.5", mode="non-secure", duration="1h") + SINGLE
-                    + REGEN_BOTH)
+    base.write_text(scenario_text("10.5", "non-secure", "1h") + SINGLE + REGEN_BOTH)
     sweep = tmp_path / "sweep.toml"
     sweep.write_text(f'[sweep]\nbase = "{base.as_posix()}"\nreplications = 1\n'
                      '[parameters.register]\npath = "assumptions.locked_phones_register"\n'
