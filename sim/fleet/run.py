@@ -290,26 +290,33 @@ DEVICETLINFO_STATUS = 5  # the ITL File Status column of a report row
 DEVICETLINFO_RECOVERABLE = 6  # its "recoverable by bulk reset" column
 
 
+def _hashed(digest: bytes | None) -> tuple[bytes | None, str]:
+    return digest, digest.hex() if digest else ""
+
+
 def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
     """Per phone: its ITL hash against the hash the database keeps for the TFTP server it used
     last, CUCM 14's status (O2, O2a: reported at registration by firmware 9.4(1)+), whether a
     bulk reset would recover it (A4) and whether it is registered (P9). Hashes are computed
     once per distinct file."""
     cluster = model.cluster
-    sha1 = PerObject(lambda tl: hashlib.sha1(tl.raw).digest() if tl is not None else None)
+    # (digest, hex text) once per distinct file and per TFTP server: the rows share the text
+    mine_of = PerObject(lambda tl: _hashed(hashlib.sha1(tl.raw).digest() if tl else None))
+    theirs_of = {name: _hashed(digest) for name, digest in cluster.itl_hashes.items()}
     recoverable: dict[tuple[int, int, bool, str], str] = {}  # the files are shared objects
     rows: list[tuple[str, ...]] = []
     for phone, name in zip(model.phones, names, strict=True):
         node, trust = phone.tftp_used, phone.trust
-        mine, theirs = sha1(trust.itl), cluster.itl_hashes.get(node)
+        (mine, mine_hex), (theirs, theirs_hex) = mine_of(trust.itl), theirs_of.get(
+            node, (None, ""))
         reported = phone.registered is True and phone.group.reports_devicetlinfo
         key = (id(trust.itl), id(trust.ctl), trust.itl_support, node)
         if key not in recoverable:
             recoverable[key] = "yes" if recoverable_by_bulk_reset(
                 trust, cluster, cluster.node(node)) else "no"
         rows.append((
-            name, phone.group.name, node, mine.hex() if mine else "",
-            theirs.hex() if theirs else "", itl_file_status(mine, theirs, reported=reported),
+            name, phone.group.name, node, mine_hex, theirs_hex,
+            itl_file_status(mine, theirs, reported=reported),
             recoverable[key], phone.state, "yes" if phone.registered else "no",
         ))
     return rows
