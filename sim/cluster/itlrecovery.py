@@ -2,9 +2,8 @@
 
 ``utils itl reset localkey|remotekey`` (A4, A5, A4a), ``utils ctl reset localkey`` (A12),
 ``file get tftp ITLRecovery.p12`` and the daily RTMT alert until it is done (A7), and rebuilding
-a lost publisher (A10). Every operation checks
-all its preconditions before it changes anything (the seed's CSCun19112: a bad SFTP login must
-leave the cluster as it was).
+a lost publisher (A10). Every operation checks all its preconditions before it changes anything
+(the seed's CSCun19112: a bad SFTP login must leave the cluster as it was).
 """
 
 from __future__ import annotations

@@ -47,9 +47,9 @@ def tftp_everywhere(cluster: Cluster) -> Effect:
 
 
 def restart_everywhere(cluster: Cluster) -> tuple[Effect, ...]:
-    """The regeneration procedure's restarts: TVS on every TVS node, publisher first, then
-    TFTP everywhere (TechNote 214231, "Regenerate Certificates in Unified Communications
-    Manager"; I8, P5b)."""
+    """The regeneration procedure's restarts: TVS on every TVS node, then TFTP everywhere
+    (TechNote 214231, "Regenerate Certificates in Unified Communications Manager", restarts
+    them publisher first; I8, P5b)."""
     return Effect("restart_tvs", tuple(n.name for n in cluster.nodes_with("TVS"))), \
         tftp_everywhere(cluster)
 
