@@ -16,6 +16,7 @@ from sim.fleet.run import RunResult
 from sim.output.runfolder import timeseries_csv, write_run
 from sim.scenario.scenario import load_scenario
 from sim.sweep.spec import load_sweep
+from sim.sweep.store import flatten
 
 SIMULATION = """
 [simulation]
@@ -230,6 +231,9 @@ def test_assumptions_are_recorded_in_summary_and_run_json(tmp_path: Path) -> Non
     assert recorded["tvs_latency"] == {"dist": "uniform", "low": 0.5, "high": 1.7}
     folder = write_run(result, tmp_path / "out", provenance={"seed": 7})
     assert json.loads((folder / "run.json").read_text())["assumptions"] == recorded
+    # a sweep stores them with the run, not as outcome metrics
+    assert "locked_final" in flatten(result.summary)
+    assert not any(name.startswith("assumptions") for name in flatten(result.summary))
 
 
 def test_a_sweep_varies_an_assumption_like_any_other_key(tmp_path: Path) -> None:
