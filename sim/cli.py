@@ -1,25 +1,58 @@
 """The ``itlsim`` command line.
 
-Every command is a small function registered on ``main``; commands added later (make-itl, run,
-validate, sweep, plot) follow the same pattern. Errors a user can cause are ``ItlsimError``s:
-``ItlsimGroup.invoke`` is the one place that turns them into a single ``itlsim: <message>`` line
-on stderr and the error's exit code (TLVError 2, SignatureError 1), never a traceback.
+Every command is a small function registered on ``main`` that parses its options and calls a
+job function. ``ItlsimGroup.invoke`` is the one place that turns what goes wrong into one line on
+stderr and an exit code (README, "Exit codes"):
+
+- 0 success; 1 a signature that does not verify (``SignatureError``); 2 bad input (every other
+  ``ItlsimError``, and click's usage errors);
+- 130 interrupted (Ctrl-C) after a clean stop: jobs write through staging folders and
+  transactions, so nothing half-written is left;
+- 70 (``EX_SOFTWARE`` of sysexits.h) an internal error: a bug, never a verdict about a file. The
+  line names the file that holds the full traceback (``write_crash_report``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 import click
 
 from sim import __version__
-from sim.errors import ItlsimError, SignatureError
+from sim.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    ItlsimError,
+    SignatureError,
+)
 from sim.trust import show, trustlist
 
 
+def write_crash_report(error: BaseException, argv: list[str]) -> str:
+    """Write the traceback of an internal error to ``$TMPDIR/itlsim-crash-*.txt``; its path.
+
+    If even that fails (a full or read-only disk), the traceback goes to stderr instead."""
+    text = (f"itlsim {__version__}, Python {sys.version.split()[0]}\n"
+            f"command: {' '.join(argv)}\n\n"
+            + "".join(traceback.format_exception(error)))
+    try:
+        handle, path = tempfile.mkstemp(prefix="itlsim-crash-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError:
+        sys.stderr.write(text)
+        return "the output above"
+    return path
+
+
 class ItlsimGroup(click.Group):
-    """A click group that maps ``ItlsimError`` to one stderr line and ``error.exit_code``."""
+    """A click group that maps every failure to one stderr line and its exit code."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -27,9 +60,26 @@ class ItlsimGroup(click.Group):
         except ItlsimError as error:
             click.echo(f"itlsim: {error}", err=True)
             ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("itlsim: interrupted; stopped cleanly (no half-written result is left)",
+                       err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            # stdout closed early (``itlsim show-itl x | head``): say nothing more, like any
+            # command killed by SIGPIPE; stdout goes to /dev/null so the final flush is quiet
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
+        except Exception as error:  # a bug: its own exit code and a traceback file
+            report = write_crash_report(error, sys.argv)
+            click.echo(f"itlsim: internal error ({type(error).__name__}: "
+                       f"{' '.join(str(error).split())[:200]}); the full traceback is in "
+                       f"{report}; please report it with that file", err=True)
+            ctx.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=ItlsimGroup)
+@click.group(cls=ItlsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="itlsim")
 def main() -> None:
     """Simulate Cisco IP phone fleets and CUCM ITL/CTL trust."""
@@ -42,7 +92,7 @@ def show_trust_list(path: str, *, as_json: bool, expected_kind: str) -> None:
     not the kind the command names. A signature failure is printed, then raised so that the
     group reports it and exits 1.
     """
-    tl = trustlist.read(path)
+    tl = trustlist.read(path, kind=expected_kind)
     if tl.kind != expected_kind:
         click.echo(f"itlsim: note: {path} is a {tl.kind} file (FILENAME {tl.filename}); showing "
                    f"it as a {tl.kind}", err=True)

@@ -8,6 +8,13 @@ shows a traceback for these.
 
 from __future__ import annotations
 
+# Exit codes (README, "Exit codes"): ItlsimError.exit_code for errors a user can cause, and
+# these for the rest. 70 is EX_SOFTWARE of sysexits.h; 130 and 141 are 128 + SIGINT / SIGPIPE,
+# what a shell reports for a command stopped by Ctrl-C or by a closed pipe.
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
 
 class ItlsimError(Exception):
     """Base class of every error itlsim reports to a user."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import SMALL_RUN
 from click.testing import CliRunner
 
 from sim.cli import main
@@ -17,46 +18,6 @@ from sim.trust.trustlist import Function
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_CLUSTER = ROOT / "scenarios" / "seed-cluster.toml"
-SMALL_RUN = """
-[simulation]
-duration = "2h"
-seed = 3
-resolution = "5min"
-
-[cluster]
-version = "10.5(2)"
-domain = "example.lab"
-[cluster.organisation]
-ou = "uc"
-o = "example"
-l = "rtp"
-st = "nc"
-c = "US"
-[[cluster.nodes]]
-name = "cucm1"
-role = "publisher"
-services = ["CallManager", "TFTP", "TVS", "CAPF"]
-key_bits = { CallManager = 1024, TVS = 1024, CAPF = 1024, ITLRecovery = 1024 }
-
-[[phones]]
-name = "office"
-count = 60
-
-[[events]]
-at = "10min"
-action = "change_hostname"
-node = "cucm1"
-new_name = "cucm1b"
-
-[[events]]
-at = "40min"
-action = "itl_reset"
-mode = "localkey"
-
-[[events]]
-at = "45min"
-action = "reset_phones"
-"""
 
 
 def invoke(*args: str):

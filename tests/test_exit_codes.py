@@ -1,0 +1,80 @@
+"""Exit codes (issue 9, point 4): 0 ok, 1 a signature that does not verify, 2 bad input, 130 a
+clean stop after Ctrl-C, 70 an internal error with its traceback in a file; ``-h`` is help.
+
+Before the fix, crashes and Ctrl-C also exited 1, the code of a verification failure.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from cli_helpers import SMALL_RUN, itlsim
+from click.testing import CliRunner
+
+import sim
+import sim.output.runjob
+from sim.cli import main
+from sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
+
+
+def test_an_internal_error_exits_70_and_names_its_traceback_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero in a job")
+
+    monkeypatch.setattr(sim.output.runjob, "run_scenario_file", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL_RUN)
+    result = CliRunner().invoke(main, ["run", str(scenario)])
+    assert result.exit_code == EXIT_INTERNAL == 70
+    (report,) = tmp_path.glob("itlsim-crash-*.txt")
+    assert result.stderr == (f"itlsim: internal error (ZeroDivisionError: division by zero in a "
+                             f"job); the full traceback is in {report}; please report it with "
+                             f"that file\n")
+    text = report.read_text()
+    assert "Traceback (most recent call last)" in text and "in broken" in text
+
+
+def test_ctrl_c_exits_130_after_a_clean_stop(tmp_path: Path) -> None:
+    """SIGINT while simulating: exit 130, one line, no results folder and no staging left."""
+    scenario = tmp_path / "big.toml"
+    scenario.write_text(SMALL_RUN.replace("count = 60", "count = 200000"))
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(scenario), "--out",
+                                str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(4)  # imports, loading, and well into the simulation
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == EXIT_INTERRUPTED == 130
+    assert stderr == "itlsim: interrupted; stopped cleanly (no half-written result is left)\n"
+    assert not out.exists() or not any(out.rglob("*.json"))
+
+
+def test_a_bad_signature_still_exits_1_and_bad_input_2(tmp_path: Path, real_itl: Path) -> None:
+    bad = tmp_path / "ITLFile.tlv"
+    data = bytearray(real_itl.read_bytes())
+    data[200] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    assert itlsim("show-itl", str(bad)).returncode == 1
+    assert itlsim("show-itl", str(tmp_path / "missing.tlv")).returncode == 2
+    assert itlsim("run", "--no-such-option").returncode == 2
+
+
+@pytest.mark.parametrize("args", [["-h"], ["run", "-h"], ["sweep", "-h"]])
+def test_dash_h_is_help(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: ")
+
+
+def test_python_dash_m_sim_is_itlsim() -> None:
+    result = itlsim("--version")
+    assert (result.returncode, result.stdout) == (0, f"itlsim, version "
+                                                     f"{sim.__version__}\n")
