@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from sim.cluster.cluster import Cluster, Node
 from sim.cluster.served import SignedConfig
 from sim.cluster.tvs import CONFIG_SIGNING, ITL_SIGNING, Identity, query
-from sim.trust.trustlist import Function, Record, TrustList
+from sim.trust.trustlist import MAX_ITL_BYTES, Function, Record, TrustList
 from sim.trust.verify import Verifier
 
 TRUST_LIST_UPDATE_FAILED = "Trust List Update Failed"
 NO_SBD = "no-security-by-default"  # P3b: the phone cannot ask TVS
 TVS_CACHE_SECONDS = 24 * 3600.0
-MAX_ITL_BYTES = 64 * 1024  # T5: a larger ITL cannot be loaded (K1)
 
 
 @dataclass(frozen=True)

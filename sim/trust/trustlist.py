@@ -15,7 +15,6 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from sim.errors import SignatureError, TLVError
 from sim.trust import tlv
 from sim.trust.certificates import cisco_name
+from sim.trust.files import FileProblem, read_regular
 from sim.trust.tlv import HeaderTag as H
 from sim.trust.tlv import RecordTag as R
 
@@ -301,20 +301,34 @@ def parse(data: bytes, *, path: str = "<bytes>") -> TrustList:
     )
 
 
-def read(path: str | os.PathLike[str]) -> TrustList:
-    """Read and parse a file. Every failure (missing, directory, unreadable, empty, malformed)
-    is a ``TLVError`` naming the path; no ``OSError`` escapes."""
+MAX_ITL_BYTES = 64 * 1024
+"""T5: an ITL over 64 KB (more than 39 certificates) cannot be loaded by phones (K1)."""
+MAX_CTL_BYTES = 256 * 1024
+"""The most ``read`` takes for a CTL. A CTL lists the SAST tokens, every CallManager+TFTP node,
+CAPF and ITLRecovery (tlv-format.md): even a 21-node cluster with 4096-bit certificates (~2.5 KB
+a record) and both RSA and EC CallManager certificates per node stays near 120 KB, so a file
+twice that is no CTL CUCM wrote."""
+_READ_HINT = "expected an ITL/CTL file such as ITLFile.tlv"
+LIMITS = {
+    "ITL": (MAX_ITL_BYTES, "for an ITL: phones cannot load an ITL over 64 KB (T5)"),
+    "CTL": (MAX_CTL_BYTES, "for a CTL: the largest cluster's CTL is about half that"),
+}
+"""The most ``read`` takes for a file shown as each kind, and why."""
+
+
+def read(path: str | os.PathLike[str], *, kind: str = "CTL") -> TrustList:
+    """Read and parse a file no larger than ``LIMITS[kind]`` (the CTL's, the larger, by default).
+
+    Every failure (missing, a directory, a FIFO or device, too large, unreadable, empty,
+    malformed) is a ``TLVError`` naming the path; nothing is read past the limit and no
+    ``OSError`` escapes (``sim.trust.files.read_regular``)."""
     name = os.fspath(path)
+    limit, why = LIMITS[kind]
     try:
-        data = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise TLVError("no such file; expected an ITL/CTL file such as ITLFile.tlv",
-                       path=name) from None
-    except IsADirectoryError:
-        raise TLVError("is a directory; expected an ITL/CTL file such as ITLFile.tlv",
-                       path=name) from None
-    except OSError as err:
-        raise TLVError(f"cannot read the file: {err.strerror or err}", path=name) from None
+        data = read_regular(name, limit)
+    except FileProblem as problem:
+        detail = f" {why}" if problem.too_large else ""
+        raise TLVError(f"{problem}{detail}; {_READ_HINT}", path=name) from None
     return parse(data, path=name)
 
 
