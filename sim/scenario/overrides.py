@@ -12,12 +12,11 @@ validation, a bad override gets the same error as a bad file, attributed to the 
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Iterable
 from typing import Any
 
 from sim.errors import ConfigError
-from sim.scenario.tomlsource import KeyPath
+from sim.scenario.tomlsource import KeyPath, NestingError, TomlSource
 
 
 def parse_override(text: str) -> tuple[KeyPath, Any]:
@@ -28,18 +27,22 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
         raise ConfigError("expected dotted.key=value, e.g. simulation.seed=3",
                           path=origin_name(text))
     key = tuple(int(part) if part.isdigit() else part for part in parts)
-    return key, _toml_value(raw.strip())
+    return key, _toml_value(raw.strip(), origin_name(text))
 
 
 def origin_name(text: str) -> str:
-    """How errors name an override: ``--set <text>``."""
-    return f"--set {text}"
+    """How errors name an override: ``--set <text>``, shortened past 80 characters so the
+    error stays one readable line."""
+    return f"--set {text if len(text) <= 80 else text[:77] + '...'}"
 
 
-def _toml_value(raw: str) -> Any:
+def _toml_value(raw: str, origin: str) -> Any:
+    """The value as TOML, else the plain text; too deep a nesting is an error like a file's."""
     try:
-        return tomllib.loads(f"value = {raw}")["value"]
-    except tomllib.TOMLDecodeError:
+        return TomlSource.parse(f"value = {raw}", origin).data["value"]
+    except NestingError as error:
+        raise ConfigError(error.reason, path=origin) from None
+    except ConfigError:
         return raw
 
 

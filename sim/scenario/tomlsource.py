@@ -3,10 +3,17 @@
 ``tomllib`` returns plain data without positions. ``TomlSource`` reads the text once more and
 records the line of every key (table headers, array-of-tables entries, ``key = value`` lines,
 dotted keys), so a validator can say ``scenario.toml:14 [events.2.action]: ...``.
+
+Loading refuses what a TOML parser would choke on with a one-line ``ConfigError``: a path that
+is not a regular file or is larger than ``MAX_TOML_BYTES`` (``sim.trust.files``), a UTF-8
+byte-order mark (TOML 1.0 has none; ``tomllib`` reports it as a cryptic "invalid statement"),
+text that is not UTF-8, and arrays or inline tables nested more than ``MAX_NESTING`` deep
+(``tomllib`` raises ``RecursionError`` at a few hundred levels; itlsim's files nest four).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -14,11 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ConfigError
+from sim.trust.files import FileProblem, read_regular
 
 KeyPath = tuple[str | int, ...]
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\.\"' ]+?)\s*=")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+MAX_TOML_BYTES = 8 * 1024 * 1024
+"""Scenario, cluster and sweep files are kilobytes (a 10,000-point sweep written out point by
+point is about 1 MB); a file 8 times that is a mistake, not an input."""
+MAX_NESTING = 16
+"""Levels of arrays and tables inside each other (a scenario's deepest value is 5 down)."""
 
 
 def _split_key(text: str) -> tuple[str, ...]:
@@ -41,25 +54,32 @@ class TomlSource:
         """Read and parse ``path``; any problem is a one-line ``ConfigError``."""
         name = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError("file not found", path=name) from None
-        except IsADirectoryError:
-            raise ConfigError("is a directory, expected a TOML file", path=name) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read: {exc}", path=name) from None
+            data = read_regular(path, MAX_TOML_BYTES)
+        except FileProblem as problem:
+            raise ConfigError(f"{problem}; expected a TOML file" + (
+                " (scenario, cluster and sweep files are kilobytes)" if problem.too_large
+                else ""), path=name) from None
+        if data.startswith(codecs.BOM_UTF8):
+            raise ConfigError("starts with a UTF-8 byte-order mark (BOM), which TOML does not "
+                              "allow; save the file as UTF-8 without BOM", path=name, line=1)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+                              f"cannot be decoded; TOML files are UTF-8", path=name,
+                              line=data.count(b"\n", 0, exc.start) + 1) from None
         return cls.parse(text, name)
 
     @classmethod
     def parse(cls, text: str, path: str = "<input>") -> TomlSource:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            match = _TOML_POSITION.search(str(exc))
-            line = int(match.group(1)) if match else None
-            message = _TOML_POSITION.sub("", str(exc)).strip()
-            raise ConfigError(f"not valid TOML: {message}", path=path, line=line) from None
-        return cls(path, data, _key_lines(text))
+        data = loads(text, path)
+        source = cls(path, data, _key_lines(text))
+        deep = _too_deep(data)
+        if deep is not None:
+            error = source.error(deep, f"values nested more than {MAX_NESTING} levels deep; "
+                                       f"itlsim files nest a few levels")
+            raise NestingError(error.reason, path=error.path, line=error.line, key=error.key)
+        return source
 
     def line_of(self, key: KeyPath) -> int | None:
         """The line of ``key`` or of its closest recorded ancestor."""
@@ -84,6 +104,40 @@ class TomlSource:
         if origin is not None:
             return ConfigError(message, path=origin, key=dotted)
         return ConfigError(message, path=self.path, line=self.line_of(key), key=dotted)
+
+
+class NestingError(ConfigError):
+    """Values nested deeper than ``MAX_NESTING`` (or than ``tomllib`` can parse)."""
+
+
+def loads(text: str, path: str) -> dict[str, Any]:
+    """``tomllib.loads`` with its errors as one-line ``ConfigError``s naming ``path``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.search(str(exc))
+        line = int(match.group(1)) if match else None
+        message = _TOML_POSITION.sub("", str(exc)).strip()
+        raise ConfigError(f"not valid TOML: {message}", path=path, line=line) from None
+    except RecursionError:
+        raise NestingError(f"arrays or inline tables nested too deeply to read (more than a few "
+                          f"hundred levels; itlsim files nest at most {MAX_NESTING})",
+                          path=path) from None
+
+
+def _too_deep(data: Any) -> KeyPath | None:
+    """The key path of a value nested deeper than ``MAX_NESTING``, or ``None`` (iterative:
+    the check itself must not recurse)."""
+    stack: list[tuple[KeyPath, Any]] = [((), data)]
+    while stack:
+        key, value = stack.pop()
+        if len(key) > MAX_NESTING:
+            return key[:MAX_NESTING + 1]
+        if isinstance(value, dict):
+            stack.extend((key + (k,), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((key + (i,), v) for i, v in enumerate(value))
+    return None
 
 
 def _key_lines(text: str) -> dict[KeyPath, int]:
