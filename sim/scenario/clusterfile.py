@@ -15,6 +15,7 @@ from typing import Any
 
 from sim.cluster.spec import SERVICES, ClusterSpec, NodeSpec
 from sim.cluster.versions import parse_version
+from sim.scenario.names import domain_name, host_name
 from sim.scenario.schema import ArrayOf, Table, Value, suggest, validate
 from sim.scenario.tomlsource import TomlSource
 from sim.trust.certificates import Organisation, Role
@@ -71,7 +72,7 @@ _KEY_BITS = Value(int, 2048, choices=SUPPORTED_BITS)
 NODE_IP = Value(str, "", check=check_node_ip)
 CLUSTER_VERSION = Value(str, check=_check_version)
 NODE_SCHEMA = Table({
-    "name": Value(str, help="host name (without domain)"),
+    "name": Value(str, check=host_name, help="host name (without domain): a DNS label"),
     "role": Value(str, "subscriber", choices=("publisher", "subscriber")),
     "ip": NODE_IP,
     "services": Value(list, ["CallManager", "TFTP", "TVS"], check=_check_services),
@@ -81,7 +82,7 @@ NODE_SCHEMA = Table({
 CLUSTER_SCHEMA = Table({
     "name": Value(str, "cluster"),
     "version": CLUSTER_VERSION,
-    "domain": Value(str),
+    "domain": Value(str, check=domain_name),
     "security_mode": Value(str, "non-secure", choices=("non-secure", "mixed")),
     "issued": Value((dt.datetime, str), DEFAULT_ISSUED,
                     help="when the certificates were issued (keeps files reproducible)"),

@@ -31,6 +31,7 @@ from sim.cluster.versions import (
 )
 from sim.scenario.clusterfile import CLUSTER_VERSION, NODE_IP, check_node_ip
 from sim.scenario.durations import duration, human_duration
+from sim.scenario.names import domain_name, host_name
 from sim.scenario.schema import REQUIRED, Table, Value, at_least, suggest, validate
 from sim.scenario.tomlsource import KeyPath, TomlSource
 
@@ -221,7 +222,7 @@ ACTIONS: dict[str, Action] = {
     "change_hostname": Action(
         "set network hostname: regenerates the node's certificates and ITL; ITLRecovery keeps "
         "its CN; later events still call the node by its scenario name", "A3, T6",
-        {"node": _NODE, "new_name": _TEXT}, _NODE_REF),
+        {"node": _NODE, "new_name": Value(str, check=host_name, help="required")}, _NODE_REF),
     "change_ip": Action(
         "change a node's IP address: the node restarts; certificates are kept (unless "
         "[assumptions] ip_change_regenerates_certificates); phones reach it at the new address "
@@ -232,7 +233,8 @@ ACTIONS: dict[str, Action] = {
         {"population": Value(str, ALL, help="population name or 'all' (default 'all')")},
         _POPULATION_REF),
     "change_domain": Action("change the cluster's domain: regenerates every certificate",
-                            "A3, K11", {"new_domain": _TEXT}),
+                            "A3, K11",
+                            {"new_domain": Value(str, check=domain_name, help="required")}),
     "restart_service": Action(
         "restart a service on one node or on every node that runs it", "T4",
         {"node": Value(str, help="node name or 'all' (required)"), "service": _SERVICE},

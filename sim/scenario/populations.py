@@ -15,6 +15,7 @@ from sim.cluster.spec import ClusterSpec
 from sim.cluster.versions import parse_firmware
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import duration
+from sim.scenario.names import population_name
 from sim.scenario.schema import Table, Value, at_least, suggest
 from sim.scenario.tomlsource import KeyPath, TomlSource
 
@@ -54,7 +55,8 @@ AVAILABILITY = Table({
                               help="share of phones that never come back (default 0)"),
 }, required=False)
 POPULATION = Table({
-    "name": Value(str, help="unique population name (required)"),
+    "name": Value(str, check=population_name, help="unique population name, at most 50 "
+                  "characters (required)"),
     "count": Value(int, check=at_least(1), help="number of phones (required)"),
     "model": Value(str, "CP-8841", help="default CP-8841"),
     "firmware": Value(str, "12.8(1)", check=_firmware, help=(

@@ -28,6 +28,7 @@ from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import DAY, duration, human_duration, positive
 from sim.scenario.events import Event, EventContext, SftpServer, build_events, parse_event
+from sim.scenario.names import folder_name
 from sim.scenario.overrides import apply_overrides, set_key
 from sim.scenario.populations import POPULATION, Population, population_from
 from sim.scenario.schema import ArrayOf, Table, Value, at_least, suggest, validate
@@ -71,7 +72,8 @@ def _datetime(_source: TomlSource, value: Any, _at: KeyPath) -> dt.datetime:
 
 
 SIMULATION = Table({
-    "name": Value(str, None, help="run name (default: the file's stem)"),
+    "name": Value(str, None, check=folder_name, help="run name, the results folder's name "
+                  "(default: the file's stem)"),
     "description": Value(str, "", help="free text (default empty)"),
     "duration": duration(help="simulated time (required), e.g. '2h', '3d'", check=positive),
     "seed": Value(int, 1, check=at_least(0), help="random seed of the run (default 1)"),
@@ -290,7 +292,7 @@ def _build(source: TomlSource) -> Scenario:
                                  {s.host: s for s in sftp})
     events = build_events(source, parsed, context, simulation["duration"])
     return Scenario(
-        name=simulation["name"] or Path(source.path).stem, path=source.path,
+        name=simulation["name"] or stem_name(source, ("simulation", "name")), path=source.path,
         description=simulation["description"], duration=simulation["duration"],
         seed=simulation["seed"], resolution=simulation["resolution"], cluster=cluster,
         tftp=TftpSpec(**data["tftp"]), tvs=TvsSpec(**data["tvs"]),
@@ -298,6 +300,15 @@ def _build(source: TomlSource) -> Scenario:
         events=events, sftp=sftp, recovery=recovery,
         assumptions=MappingProxyType(data["assumptions"]), start=simulation["start"],
         warnings=tuple(context.warnings))
+
+
+def stem_name(source: TomlSource, key: KeyPath) -> str:
+    """The file's stem as the default name; one that cannot name a folder asks for ``key``."""
+    stem = Path(source.path).stem
+    problem = folder_name(stem)
+    if problem:
+        raise source.error(key, f"the file name {problem}; set {'.'.join(map(str, key))}")
+    return stem
 
 
 def _known_nodes(source: TomlSource, table: Mapping[str, Any], cluster: ClusterSpec,

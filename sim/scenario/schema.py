@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.scenario.names import TEXT_MAX
 from sim.scenario.tomlsource import KeyPath, TomlSource
 
 REQUIRED = object()
@@ -151,6 +152,9 @@ def _value(source: TomlSource, spec: Value, data: Any, at: KeyPath) -> Any:
         problem = spec.check(data)
         if problem:
             raise source.error(at, problem)
+    if isinstance(data, str) and len(data) > TEXT_MAX:
+        raise source.error(at, f"{len(data):,} characters; text values hold at most "
+                               f"{TEXT_MAX:,} (sim.scenario.names)")
     return data
 
 

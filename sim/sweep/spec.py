@@ -41,8 +41,9 @@ from typing import Any
 
 from sim.errors import ConfigError
 from sim.scenario.durations import parse_duration
+from sim.scenario.names import folder_name
 from sim.scenario.overrides import set_key
-from sim.scenario.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.scenario.scenario import Scenario, load_scenario, scenario_from_dict, stem_name
 from sim.scenario.schema import ArrayOf, Table, Value, at_least, suggest, validate
 from sim.scenario.tomlsource import KeyPath, TomlSource
 from sim.sweep.safeexpr import Expression
@@ -69,8 +70,8 @@ def _names(items: list) -> str | None:
 
 
 SWEEP = Table({
-    "name": Value(str, None, help="sweep name (default: the file's stem); results land in "
-                                  "results/sweeps/<name>/"),
+    "name": Value(str, None, check=folder_name, help="sweep name (default: the file's stem); "
+                  "results land in results/sweeps/<name>/"),
     "description": Value(str, "", help="the question the sweep answers (shown on plots)"),
     "base": Value(str, help="the base scenario file, relative to this file (required)"),
     "replications": Value(int, 3, check=at_least(1), help="runs per point (default 3)"),
@@ -205,7 +206,8 @@ def load_sweep(path: str | Path, *, replications: int | None = None,
     _check_used(source, parameters, constraint)
     points, dropped = _expand(source, parameters, data["points"], constraint)
     return SweepSpec(
-        name=sweep["name"] or Path(source.path).stem, description=sweep["description"],
+        name=sweep["name"] or stem_name(source, ("sweep", "name")),
+        description=sweep["description"],
         path=source.path, base_path=str(base_path), base_data=base_data,
         parameters=parameters, constraint=constraint,
         replications=replications if replications is not None else sweep["replications"],
