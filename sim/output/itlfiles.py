@@ -14,6 +14,7 @@ from pathlib import Path
 from sim.cluster import itlrecovery, tftp
 from sim.cluster.cluster import Cluster
 from sim.errors import ConfigError
+from sim.output.publish import umask
 from sim.scenario.clusterfile import load_cluster_file
 from sim.scenario.schema import suggest
 from sim.trust import trustlist
@@ -28,8 +29,12 @@ class Written:
 
 def write_node_itl(cluster_file: str, node: str, out: str, *, seed: int = 1,
                    reset: bool = False) -> Written:
-    """Build ``node``'s ITL (or the bulk-reset ITL) and write it to ``out`` atomically."""
+    """Build ``node``'s ITL (or the bulk-reset ITL) and write it to ``out`` atomically.
+
+    ``out`` must not be the cluster file itself, and its folder must exist: a typo in a path
+    creates no folders."""
     spec = load_cluster_file(cluster_file)
+    _check_out(Path(out), Path(cluster_file))
     names = [n.name for n in spec.nodes]
     if node not in names:
         raise ConfigError(f"no node {node!r}{suggest(node, names)} (nodes: {', '.join(names)})",
@@ -49,13 +54,28 @@ def write_node_itl(cluster_file: str, node: str, out: str, *, seed: int = 1,
     return Written(len(data), tl.records, tl.signer_name)
 
 
+def _check_out(out: Path, cluster_file: Path) -> None:
+    folder = out.parent
+    if not folder.is_dir():
+        raise ConfigError(f"the folder {str(folder)!r} does not exist; create it first (make-itl "
+                          f"creates no folders)", path=str(out), key="--out")
+    if out.exists() and cluster_file.exists() and out.samefile(cluster_file):
+        raise ConfigError("is the cluster file itself; writing the ITL there would destroy it "
+                          "(choose another --out, e.g. ITLFile.tlv)", path=str(out), key="--out")
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` through a temporary sibling renamed over ``path``, with the permissions
+    the umask gives (``mkstemp`` makes the file 0600)."""
+    staging = ""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(handle, "wb") as file:
             file.write(data)
+        os.chmod(staging, 0o666 & ~umask())
         os.replace(staging, path)
     except OSError as error:
+        if staging:
+            Path(staging).unlink(missing_ok=True)
         raise ConfigError(f"cannot write: {error.strerror}", path=str(path), key="--out") \
             from None
