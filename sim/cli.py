@@ -33,6 +33,10 @@ from sim.errors import (
 )
 from sim.trust import show, trustlist
 
+# sim.output.eventlog.FORMATS (a test checks they agree); importing it here would load the
+# whole simulator for every `itlsim --help`
+EVENT_LOG_FORMATS = ("jsonl", "parquet", "none")
+
 
 def write_crash_report(error: BaseException, argv: list[str]) -> str:
     """Write the traceback of an internal error to ``$TMPDIR/itlsim-crash-*.txt``; its path.
@@ -169,18 +173,32 @@ def validate(scenario_file: str) -> None:
               help="Results folder; the run lands in OUT/<scenario>/<run id>/.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario value, e.g. --set phones.0.count=500 (repeatable).")
-@click.option("--quiet", is_flag=True, help="No progress bar and no text summary.")
+@click.option("--event-log", type=click.Choice(EVENT_LOG_FORMATS), default="jsonl",
+              show_default=True, help="Event log as JSON lines, Parquet (a fraction of the "
+                                      "size), or none.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as JSON (summary.json) instead of the text summary.")
+@click.option("--quiet", is_flag=True,
+              help="No progress bar and no summary; only the line saying where results went.")
 def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ...],
-        quiet: bool) -> None:
+        event_log: str, as_json: bool, quiet: bool) -> None:
     """Simulate a scenario and write summary, time series, event log and recovery.png."""
-    from sim.output.runjob import run_scenario_file
+    from sim.output.runfolder import text_summary
+    from sim.output.runjob import run_scenario
 
-    result, folder = run_scenario_file(scenario_file, seed=seed, overrides=overrides, out=out,
-                                       progress=not quiet)
-    if not quiet:
-        from sim.output.runfolder import text_summary
-
-        click.echo(text_summary(result, folder))
+    done = run_scenario(scenario_file, seed=seed, overrides=overrides, out=out,
+                        progress=not quiet, event_log=event_log)
+    folder = done.published.path
+    where = f"results: {folder}" + (" (an identical result was already there; kept it)"
+                                     if done.published.identical else "")
+    if as_json:
+        click.echo(json.dumps(done.result.summary, indent=2, sort_keys=True))
+        click.echo(f"itlsim: {where}", err=True)
+    elif quiet:
+        click.echo(where)
+    else:
+        click.echo(text_summary(done.result, None))
+        click.echo(f"  {where}")
 
 
 @main.command("sweep")

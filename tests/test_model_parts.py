@@ -106,10 +106,10 @@ def test_collector_counts_logs_and_series_from_the_change_log() -> None:
     assert times.tolist() == [0.0, 10.0, 60.0, 70.0, 90.0, 92.0, 120.0]  # the dip is kept
     assert counts[times.tolist().index(90.0), booting] == 1
     assert counts[times.tolist().index(92.0), trusted] == 99
-    lines = collector.event_lines([f"SEP{i}" for i in range(100)], ["office"] * 100)
+    lines = list(collector.event_lines([f"SEP{i}" for i in range(100)], ["office"] * 100))
     assert len(lines) == 201
     assert lines[0] == ('{"from": "trusted", "kind": "phone", "phone": "SEP0", "population": '
-                        '"office", "reason": "itl-signer-unknown,tvs-untrusted", "t": 10.0, '
+                        '"office", "reason": "itl-signer-unknown,tvs-untrusted", "t": 10, '
                         '"to": "locked"}')
 
 

@@ -85,7 +85,7 @@ firmware = "9.3(4)"
     assert s["registered_final"] == 32 and s["phone_boots"] == 0
     rows = {row[0]: row for row in result.devicetlinfo}
     legacy = [row for row in rows.values() if row[1] == "legacy"]
-    assert {(row[5], row[6], row[8]) for row in legacy} == {("MisMatch", "no", "yes")}
+    assert {(row[5], row[6], row[8]) for row in legacy} == {("MisMatch", False, True)}
 
 
 def test_O2a_status_compares_with_the_tftp_server_the_phone_used_last(tmp_path: Path) -> None:

@@ -366,7 +366,7 @@ def check_pre_change_audit(r: Run) -> None:
     assert s["itl_file_status"] == {"Match": 440, "MisMatch": 50, "Unknown": 10}
     assert s["not_recoverable_by_bulk_reset"] == 50 and s["phone_boots"] == 0
     corridors = {(row[5], row[6]) for row in r.result.devicetlinfo if row[1] == "corridors"}
-    assert corridors == {("MisMatch", "no")}
+    assert corridors == {("MisMatch", False)}
 
 
 def check_ip_change(r: Run) -> None:

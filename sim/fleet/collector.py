@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import json
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 OFFLINE, BOOTING, TRUSTED, LOCKED, UNSECURED = "offline", "booting", "trusted", "locked", \
@@ -32,6 +33,18 @@ in these states as "working" unless it is unregistered (P9)."""
 SETTLED = (*WORKING, LOCKED)
 """Done booting: the phone is registered, or waits to register (P9)."""
 NONE = -1  # the side of an unregistered-log entry where the phone is not counted
+
+
+def exact(seconds: float) -> int | float:
+    """A time as result files write it: whole seconds as an integer, any other value as the
+    float itself (written with ``repr``, which reads back to the same float). Never ``%g``:
+    it wrote 1,000,007 s as 1.00001e+06, and two samples then shared one row label."""
+    return int(seconds) if float(seconds).is_integer() else float(seconds)
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a JSON string literal, quotes and escapes included."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 @dataclass
@@ -120,18 +133,25 @@ class Collector:
     def operation(self, now: float, entry: dict) -> None:
         self.operation_log.append((now, entry))
 
-    def event_lines(self, phone_names: list[str], populations: list[str]) -> list[str]:
+    def event_lines(self, phone_names: list[str], populations: list[str]) -> Iterator[str]:
         """The event log as JSON lines, operations and phone changes merged in time order
-        (operations first at equal times: they cause the changes)."""
-        ops = [(t, 0, i, json.dumps({"t": round(t, 3), "kind": "operation", **entry},
-                                    sort_keys=True))
-               for i, (t, entry) in enumerate(self.operation_log)]
-        reasons = self.reason_names
+        (operations first at equal times: they cause the changes), one at a time.
+
+        Phone lines are formatted directly (480,000 of them in a large run), with every name
+        JSON-escaped once per distinct name, so a quote or backslash in a population name
+        still gives valid JSON; times are exact (``exact``)."""
+        ops = ((t, 0, i, json.dumps({"t": exact(t), "kind": "operation", **entry},
+                                    sort_keys=True, ensure_ascii=False))
+               for i, (t, entry) in enumerate(self.operation_log))
+        quoted = {name: _quoted(name) for name in set(populations)}
+        population_of = [quoted[name] for name in populations]
+        reasons = [_quoted(name) for name in self.reason_names]
+        states = [_quoted(state) for state in STATES]
         phones = (
-            (t, 1, i, f'{{"from": "{STATES[old]}", "kind": "phone", "phone": '
-                      f'"{phone_names[p]}", "population": "{populations[p]}", '
-                      f'"reason": "{reasons[r]}", "t": {round(t, 3)}, "to": "{STATES[new]}"}}')
+            (t, 1, i, f'{{"from": {states[old]}, "kind": "phone", "phone": '
+                      f'{_quoted(phone_names[p])}, "population": {population_of[p]}, '
+                      f'"reason": {reasons[r]}, "t": {exact(t)}, "to": {states[new]}}}')
             for i, (t, p, old, new, r) in enumerate(zip(
                 self.log_time, self.log_phone, self.log_old, self.log_new, self.log_reason,
                 strict=True)))
-        return [line for *_, line in heapq.merge(ops, phones)]
+        return (line for *_, line in heapq.merge(ops, phones))

@@ -12,7 +12,7 @@ import gc
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -61,7 +61,7 @@ class RunResult:
     collector: Collector
     phone_names: list[str]
     populations: list[str]
-    devicetlinfo: list[tuple[str, ...]]
+    devicetlinfo: list[tuple[str | bool, ...]]
     markers: list[Marker]
     wall_time: float
     loop_time: float
@@ -119,9 +119,9 @@ class RunResult:
         return [(float(t), int(bulk), int(manual)) for t, bulk, manual in zip(
             times, *recoveries_by(self.collector, times), strict=True)]
 
-    @cached_property
-    def event_lines(self) -> list[str]:
-        """The event log as JSON lines, formatted on first use (a sweep never asks for it)."""
+    @property
+    def event_lines(self) -> Iterator[str]:
+        """The event log as JSON lines, formatted as they are read (a sweep never asks)."""
         return self.collector.event_lines(self.phone_names, self.populations)
 
 
@@ -162,8 +162,8 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     names = [phone_name(p.index) for p in phones]
     report = _devicetlinfo(model, names)
     summary = summarise(model, scenario, simulated_events,
-                        Counter(row[DEVICETLINFO_STATUS] for row in report),
-                        sum(row[DEVICETLINFO_RECOVERABLE] == "no" for row in report))
+                        Counter(str(row[DEVICETLINFO_STATUS]) for row in report),
+                        sum(row[DEVICETLINFO_RECOVERABLE] is False for row in report))
     return RunResult(scenario, summary, model.collector, names, [p.group.name for p in phones],
                      report, timeline.markers(), time.perf_counter() - started, loop_time)
 
@@ -294,7 +294,7 @@ def _hashed(digest: bytes | None) -> tuple[bytes | None, str]:
     return digest, digest.hex() if digest else ""
 
 
-def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
+def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str | bool, ...]]:
     """Per phone: its ITL hash against the hash the database keeps for the TFTP server it used
     last, CUCM 14's status (O2, O2a: reported at registration by firmware 9.4(1)+), whether a
     bulk reset would recover it (A4) and whether it is registered (P9). Hashes are computed
@@ -303,8 +303,8 @@ def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
     # (digest, hex text) once per distinct file and per TFTP server: the rows share the text
     mine_of = PerObject(lambda tl: _hashed(hashlib.sha1(tl.raw).digest() if tl else None))
     theirs_of = {name: _hashed(digest) for name, digest in cluster.itl_hashes.items()}
-    recoverable: dict[tuple[int, int, bool, str], str] = {}  # the files are shared objects
-    rows: list[tuple[str, ...]] = []
+    recoverable: dict[tuple[int, int, bool, str], bool] = {}  # the files are shared objects
+    rows: list[tuple[str | bool, ...]] = []
     for phone, name in zip(model.phones, names, strict=True):
         node, trust = phone.tftp_used, phone.trust
         (mine, mine_hex), (theirs, theirs_hex) = mine_of(trust.itl), theirs_of.get(
@@ -312,11 +312,10 @@ def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str, ...]]:
         reported = phone.registered is True and phone.group.reports_devicetlinfo
         key = (id(trust.itl), id(trust.ctl), trust.itl_support, node)
         if key not in recoverable:
-            recoverable[key] = "yes" if recoverable_by_bulk_reset(
-                trust, cluster, cluster.node(node)) else "no"
+            recoverable[key] = recoverable_by_bulk_reset(trust, cluster, cluster.node(node))
         rows.append((
             name, phone.group.name, node, mine_hex, theirs_hex,
             itl_file_status(mine, theirs, reported=reported),
-            recoverable[key], phone.state, "yes" if phone.registered else "no",
+            recoverable[key], phone.state, phone.registered is True,
         ))
     return rows

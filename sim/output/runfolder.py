@@ -1,33 +1,41 @@
-"""Writing a run's results: all files or none.
+"""Writing a run's results: all files or none, in formats any tool reads.
 
 ``results/<scenario>/<run id>/`` holds ``summary.json``, ``timeseries.csv`` (tidy: one row per
-time and state), ``recoveries.csv`` (cumulative recoveries by method), ``events.jsonl``,
-``devicetlinfo.csv``, ``recovery.png`` and ``run.json`` (provenance and wall time). Files are
-written into a temporary sibling folder that replaces the final one only when complete, so an
-interrupted run never leaves half a result.
+time and state), ``recoveries.csv`` (cumulative recoveries by method), the event log
+(``sim.output.eventlog``: ``events.jsonl`` by default), ``devicetlinfo.csv``, ``recovery.png``
+and ``run.json`` (provenance and wall time). ``sim.output.publish`` writes them into a staging
+folder and publishes it only when complete, so an interrupted run never leaves half a result
+and concurrent runs of one scenario do not collide.
+
+CSV files are written by the ``csv`` module (a comma or quote in a population name is quoted,
+not a shifted column); times are exact (``sim.fleet.collector.exact``: whole seconds as
+integers, others as the float's ``repr``), booleans ``true``/``false`` (what pandas and most
+tools read as booleans).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
 import textwrap
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.errors import ConfigError
+from sim.fleet.collector import exact
 from sim.fleet.run import RunResult
+from sim.output.eventlog import write_event_log
 from sim.output.formats import at, count, number, span
 from sim.output.plots import recovery_plot
+from sim.output.publish import Published, publish_folder
 
 DEVICETLINFO_HEADER = ("phone", "population", "tftp_server", "phone_itl_sha1",
                        "tftp_itl_sha1", "itl_file_status", "recoverable_by_bulk_reset", "state",
                        "registered")
+VOLATILE = frozenset({"run.json"})  # wall time: differs between identical runs
 
 
 def run_id(seed: int, scenario_hash: str) -> str:
@@ -35,69 +43,63 @@ def run_id(seed: int, scenario_hash: str) -> str:
     return f"seed{seed}-{scenario_hash[:10]}"
 
 
-def write_run(result: RunResult, out: Path, *, provenance: dict[str, Any]) -> Path:
-    """Write every file of ``result`` into ``out`` atomically; returns ``out``."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as error:
-        raise ConfigError(f"cannot create the results folder: {error.strerror}",
-                          path=str(out), key="--out") from None
-    try:
-        _write_all(result, staging, provenance)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+def write_run(result: RunResult, out: Path, *, provenance: dict[str, Any],
+              event_log: str = "jsonl") -> Published:
+    """Write every file of ``result`` and publish them as ``out`` (all or none)."""
+    return publish_folder(out, lambda folder: _write_all(result, folder, provenance, event_log),
+                          volatile=VOLATILE)
 
 
-def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any]) -> None:
+def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any],
+               event_log: str) -> None:
     (folder / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True)
                                          + "\n")
-    (folder / "timeseries.csv").write_text(timeseries_csv(result))
-    (folder / "recoveries.csv").write_text(recoveries_csv(result))
-    with open(folder / "events.jsonl", "w", encoding="utf-8") as handle:
-        handle.writelines(line + "\n" for line in result.event_lines)
-    (folder / "devicetlinfo.csv").write_text(
-        "\n".join(",".join(row) for row in (DEVICETLINFO_HEADER, *result.devicetlinfo)) + "\n")
+    write_csv(folder / "timeseries.csv", ("time_s", "state", "phones", "registered"),
+              timeseries_rows(result))
+    write_csv(folder / "recoveries.csv", ("time_s", "method", "phones"),
+              recoveries_rows(result))
+    write_event_log(result, folder, event_log)
+    write_csv(folder / "devicetlinfo.csv", DEVICETLINFO_HEADER, result.devicetlinfo)
     recovery_plot(result, folder / "recovery.png")
-    run = {**provenance, "assumptions": result.summary["assumptions"],
+    run = {**provenance, "assumptions": result.summary["assumptions"], "event_log": event_log,
            "itlsim_version": __version__, "python": platform.python_version(),
            "wall_time_s": round(result.wall_time, 3),
            "summary_sha256": hashlib.sha256((folder / "summary.json").read_bytes()).hexdigest()}
     (folder / "run.json").write_text(json.dumps(run, indent=2, sort_keys=True) + "\n")
 
 
-def timeseries_csv(result: RunResult) -> str:
-    """Tidy CSV: ``time_s,state,phones,registered``: phones in each state and how many of them
-    are registered to a CallManager (P9) (pandas: ``pd.read_csv`` then pivot on state), at
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A CSV file by the ``csv`` module: quoted where needed, ``\\n`` line ends, booleans as
+    ``true``/``false``."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([_cell(value) for value in row] for row in rows)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def timeseries_rows(result: RunResult) -> Iterable[tuple[int | float, str, int, int]]:
+    """Tidy rows ``time_s, state, phones, registered``: phones in each state and how many of
+    them are registered to a CallManager (P9) (pandas: ``pd.read_csv`` then pivot on state), at
     every resolution tick and at the instants that keep each interval's extremes
     (``RunResult.detailed_series``)."""
-    lines = ["time_s,state,phones,registered"]
     for (now, counts), registered in zip(result.detailed_series, result.detailed_registered,
                                          strict=True):
-        stamp = time_text(now)
-        lines.extend(f"{stamp},{state},{count},{reg}" for state, count, reg in zip(
+        stamp = exact(now)
+        yield from ((stamp, state, count, reg) for state, count, reg in zip(
             result.states, counts, registered, strict=True))
-    return "\n".join(lines) + "\n"
 
 
-def time_text(seconds: float) -> str:
-    """A time exactly, so distinct instants stay distinct rows: whole seconds without a
-    decimal point, others as Python's shortest round-trip repr (``1868.6934321``)."""
-    return f"{seconds:.0f}" if float(seconds).is_integer() else repr(float(seconds))
-
-
-def recoveries_csv(result: RunResult) -> str:
-    """Tidy CSV of cumulative recoveries: ``time_s,method,phones`` with method ``bulk`` (no
+def recoveries_rows(result: RunResult) -> Iterable[tuple[int | float, str, int]]:
+    """Tidy rows of cumulative recoveries: ``time_s, method, phones`` with method ``bulk`` (no
     technician: bulk reset, TVS, a later ITL) or ``manual`` (after a technician's fix)."""
-    lines = ["time_s,method,phones"]
     for now, bulk, manual in result.recoveries:
-        lines += [f"{time_text(now)},bulk,{bulk}", f"{time_text(now)},manual,{manual}"]
-    return "\n".join(lines) + "\n"
+        yield from ((exact(now), "bulk", bulk), (exact(now), "manual", manual))
 
 
 def text_summary(result: RunResult, out: Path | None = None) -> str:
