@@ -116,6 +116,32 @@ def show_trust_list(path: str, *, as_json: bool, expected_kind: str) -> None:
         raise SignatureError(f"{path}: {reason}")
 
 
+class Size(click.ParamType):
+    """A byte size such as 8GB, 512MB or 2GiB (``sim.fleet.budget.parse_size``)."""
+
+    name = "size"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        from sim.fleet.budget import parse_size
+
+        try:
+            return parse_size(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+_MAX_MEMORY = click.option("--max-memory", type=Size(), default=None, metavar="SIZE",
+                           help="Refuse runs estimated to need more memory (e.g. 8GB; default "
+                                "half the physical memory).")
+_MAX_OUTPUT = click.option("--max-output", type=Size(), default=None, metavar="SIZE",
+                           help="Refuse runs estimated to write more (e.g. 2GB; default the "
+                                "free disk space).")
+_EVENT_LOG = click.option("--event-log", type=click.Choice(EVENT_LOG_FORMATS), default="jsonl",
+                          show_default=True, help="Event log as JSON lines, Parquet (a "
+                                                  "fraction of the size), or none.")
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                             help="Print the parsed file as JSON instead of CUCM's layout.")
 
@@ -154,16 +180,20 @@ def make_itl(cluster_file: str, node: str, out: str, seed: int, reset: bool) -> 
 
 
 @main.command("validate")
-@click.argument("scenario_file", metavar="SCENARIO.toml")
-def validate(scenario_file: str) -> None:
-    """Check a scenario file; errors name the file, line, key and what would be valid.
-    Events CUCM will refuse at the cluster's version are warnings (stderr)."""
-    from sim.scenario.scenario import describe, load_scenario
+@click.argument("file", metavar="FILE.toml")
+@_EVENT_LOG
+@_MAX_MEMORY
+@_MAX_OUTPUT
+def validate(file: str, event_log: str, max_memory: int | None, max_output: int | None) -> None:
+    """Check a scenario, cluster or sweep file and estimate what running it needs. Events
+    CUCM will refuse at the cluster's version are warnings (stderr)."""
+    from sim.output.validation import validate_any
 
-    scenario = load_scenario(scenario_file)
-    for warning in scenario.warnings:
+    checked = validate_any(file, event_log=event_log, max_memory=max_memory,
+                           max_output=max_output)
+    for warning in checked.warnings:
         click.echo(f"itlsim: warning: {warning}", err=True)
-    click.echo(f"{scenario_file}: OK - {describe(scenario)}")
+    click.echo(f"{file}: OK - {checked.line}")
 
 
 @main.command("run")
@@ -173,21 +203,23 @@ def validate(scenario_file: str) -> None:
               help="Results folder; the run lands in OUT/<scenario>/<run id>/.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario value, e.g. --set phones.0.count=500 (repeatable).")
-@click.option("--event-log", type=click.Choice(EVENT_LOG_FORMATS), default="jsonl",
-              show_default=True, help="Event log as JSON lines, Parquet (a fraction of the "
-                                      "size), or none.")
+@_EVENT_LOG
+@_MAX_MEMORY
+@_MAX_OUTPUT
 @click.option("--json", "as_json", is_flag=True,
               help="Print the summary as JSON (summary.json) instead of the text summary.")
 @click.option("--quiet", is_flag=True,
               help="No progress bar and no summary; only the line saying where results went.")
 def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ...],
-        event_log: str, as_json: bool, quiet: bool) -> None:
+        event_log: str, max_memory: int | None, max_output: int | None, as_json: bool,
+        quiet: bool) -> None:
     """Simulate a scenario and write summary, time series, event log and recovery.png."""
     from sim.output.runfolder import text_summary
     from sim.output.runjob import run_scenario
 
     done = run_scenario(scenario_file, seed=seed, overrides=overrides, out=out,
-                        progress=not quiet, event_log=event_log)
+                        progress=not quiet, event_log=event_log, max_memory=max_memory,
+                        max_output=max_output)
     folder = done.published.path
     where = f"results: {folder}" + (" (an identical result was already there; kept it)"
                                      if done.published.identical else "")
@@ -217,13 +249,16 @@ def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ..
 @click.option("--allow-mixed", is_flag=True,
               help="Add runs to a store made by other code, another root seed or scenario.")
 @click.option("--retry-failed", is_flag=True, help="Run the stored failed runs again.")
+@_MAX_MEMORY
+@_MAX_OUTPUT
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | None,
           replications: int | None, root_seed: int | None, out: str | None, allow_mixed: bool,
-          retry_failed: bool, quiet: bool) -> None:
+          retry_failed: bool, max_memory: int | None, max_output: int | None,
+          quiet: bool) -> None:
     """Run a parameter sweep with replications; resumes what an earlier run left undone."""
     from sim.sweep.executors import open_executor
-    from sim.sweep.runner import dry_run_text, run_sweep
+    from sim.sweep.runner import Limits, default_out, dry_run_text, run_sweep
     from sim.sweep.spec import load_sweep
 
     if workers and scheduler:
@@ -233,9 +268,11 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
     if dry_run:
         click.echo(dry_run_text(spec, folder))
         return
+    limits = Limits.given(folder or default_out(spec), max_memory=max_memory,
+                          max_output=max_output, remote=scheduler is not None)
     with open_executor(workers, scheduler) as (executor, slots):
         report = run_sweep(spec, executor, slots=slots, out=folder, allow_mixed=allow_mixed,
-                           retry_failed=retry_failed, progress=not quiet)
+                           retry_failed=retry_failed, progress=not quiet, limits=limits)
     click.echo(report.describe(spec))
 
 

@@ -3,7 +3,8 @@
 Owns the phones and populations at run time (``phones``), the boot sequence (``model``), TFTP
 and TVS capacity (``services``), the scenario's timeline of operations and faults
 (``timeline``), technicians (``technicians``), the DataCollector (``collector``),
-``simulate(scenario) -> RunResult`` (``run``) and the deterministic summary (``summary``).
+``simulate(scenario) -> RunResult`` (``run``), the deterministic summary (``summary``) and
+what a run will need before it starts (``budget``).
 
 May import: ``sim.scenario``, ``sim.cluster``, ``sim.trust``, ``sim.errors``. Writes no files.
 """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.fleet import budget
 from sim.fleet.run import RunResult, simulate
 from sim.output.publish import Published
 from sim.output.runfolder import run_id, write_run
@@ -23,13 +24,19 @@ class RunOutput:
 
 
 def run_scenario(path: str, *, seed: int | None = None, overrides: Iterable[str] = (),
-                 out: str = "results", progress: bool = True,
-                 event_log: str = "jsonl") -> RunOutput:
+                 out: str = "results", progress: bool = True, event_log: str = "jsonl",
+                 max_memory: int | None = None, max_output: int | None = None) -> RunOutput:
     """Run the scenario in ``path`` and publish ``out/<scenario>/<run id>/``.
 
-    ``progress`` shows a bar on a terminal only (never ``\\r`` updates in a piped log)."""
+    A run that would need more than ``max_memory`` (default: ``budget.default_memory_limit``)
+    or write more than ``max_output`` (default: the free space under ``out``) is refused before
+    it starts (``sim.fleet.budget``). ``progress`` shows a bar on a terminal only (never ``\\r``
+    updates in a piped log)."""
     overrides = tuple(overrides)
     scenario = load_scenario(path, seed=seed, overrides=overrides)
+    budget.check(scenario, budget.estimate(scenario, event_log), event_log=event_log,
+                 max_memory=max_memory or budget.default_memory_limit(),
+                 max_output=budget.free_space(Path(out)) if max_output is None else max_output)
     digest = scenario_hash(scenario)
     folder = Path(out) / scenario.name / run_id(scenario.seed, digest)
     with tqdm(total=round(scenario.duration), unit="sim-s", delay=2.0,

@@ -24,6 +24,15 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.errors import ItlsimError
+from sim.fleet.budget import (
+    Estimate,
+    check,
+    default_memory_limit,
+    estimate,
+    free_space,
+    size_text,
+    sweep_output,
+)
 from sim.scenario.scenario import Scenario, scenario_hash
 from sim.sweep.executors import BatchedWriter, PlannedRun, stream
 from sim.sweep.provenance import Provenance, current
@@ -76,13 +85,58 @@ def plan(spec: SweepSpec) -> tuple[list[PlannedRun], dict[str, Scenario]]:
     return runs, scenarios
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a sweep may use: memory for ``slots`` runs at once (``None``: the workers are
+    elsewhere, e.g. a Dask cluster) and bytes added to the store."""
+
+    max_memory: int | None
+    max_output: int
+
+    @classmethod
+    def given(cls, folder: Path, *, max_memory: int | None = None,
+              max_output: int | None = None, remote: bool = False) -> Limits:
+        """The given limits, defaults for the others: ``default_memory_limit`` (none for
+        remote workers) and the free space under ``folder``."""
+        return cls(None if remote else max_memory or default_memory_limit(),
+                   free_space(folder) if max_output is None else max_output)
+
+
+def sweep_estimate(scenarios: dict[str, Scenario], runs: int) -> tuple[Scenario, Estimate, int]:
+    """The point whose run needs the most memory, its estimate, and the bytes ``runs`` runs
+    add to the store (every run sized as the longest series, an upper bound)."""
+    estimates = {key: estimate(s, "none") for key, s in scenarios.items()}
+    worst = max(estimates, key=lambda key: estimates[key].peak)
+    samples = max(e.samples for e in estimates.values())
+    return scenarios[worst], estimates[worst], runs * sweep_output(samples)
+
+
+def check_limits(scenarios: dict[str, Scenario], runs: int, slots: int, limits: Limits,
+                 store: Path) -> None:
+    """Refuse a sweep whose runs would not fit in memory ``slots`` at a time, or whose store
+    would grow past ``limits.max_output`` (``sim.fleet.budget``)."""
+    worst, found, written = sweep_estimate(scenarios, runs)
+    if limits.max_memory is not None:
+        check(worst, found, max_memory=limits.max_memory, max_output=None, event_log="none",
+              workers=slots, memory_hint="--max-memory (or use fewer --workers)")
+    if written > limits.max_output:
+        raise ItlsimError(f"{store}: {runs:,} runs would add up to {size_text(written)} to the "
+                          f"store but the limit is {size_text(limits.max_output)}; use fewer "
+                          f"points or replications, a coarser resolution, or raise "
+                          f"--max-output")
+
+
 def run_sweep(spec: SweepSpec, executor: Executor, *, slots: int, out: Path | None = None,
               allow_mixed: bool = False, retry_failed: bool = False,
-              progress: bool = True) -> SweepReport:
-    """Run what the store lacks of ``spec`` on ``executor`` (``slots`` parallel workers)."""
+              progress: bool = True, limits: Limits | None = None) -> SweepReport:
+    """Run what the store lacks of ``spec`` on ``executor`` (``slots`` parallel workers),
+    within ``limits`` (default: ``default_memory_limit`` and the free space of ``out``)."""
     started = time.perf_counter()
     runs, scenarios = plan(spec)
-    with SweepStore.open(out or default_out(spec)) as store:
+    folder = out or default_out(spec)
+    check_limits(scenarios, len(runs), slots, limits or Limits.given(folder),
+                 store_path(folder))
+    with SweepStore.open(folder) as store:
         recorded = store.recorded()
         if not allow_mixed:
             check_resume(store, spec, runs, scenarios, recorded)
