@@ -61,7 +61,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=289)
     args = parser.parse_args()
     points = [Point(i, point_key({"x": i}), {"x": i}, {"x": i}) for i in range(100)]
-    with tempfile.TemporaryDirectory() as tmp, SweepStore.open(Path(tmp)) as store:
+    with tempfile.TemporaryDirectory() as tmp, \
+            SweepStore.open(Path(tmp), read_only=False) as store:
         store.save_sweep({"parameters": [{"name": "x"}]})
         store.save_points(points)
         write = timed(lambda: [store.write(b) for b in synthetic(points, args.runs // 100,

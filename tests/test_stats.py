@@ -18,7 +18,7 @@ A, B, C = point(0, technicians=1), point(1, technicians=2), point(2, technicians
 
 @pytest.fixture()
 def store(tmp_path: Path):
-    with SweepStore.open(tmp_path) as opened:
+    with SweepStore.open(tmp_path, read_only=False) as opened:
         opened.save_sweep({"parameters": [{"name": "technicians"}]})
         opened.save_points([A, B, C])
         opened.write(

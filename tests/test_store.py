@@ -22,7 +22,7 @@ A, B = point(0, technicians=1), point(1, technicians=2)
 
 @pytest.fixture()
 def store(tmp_path: Path):
-    with SweepStore.open(tmp_path) as opened:
+    with SweepStore.open(tmp_path, read_only=False) as opened:
         opened.save_points([A, B])
         yield opened
 
@@ -61,14 +61,14 @@ def test_round_trip_into_pandas(store: SweepStore) -> None:
 def test_a_write_stopped_midway_leaves_no_partial_row(store: SweepStore, interrupt: type,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     store.write([outcome(A, 0, SUMMARY)])
-    real = store._with_arrow
+    real = store._with_table
 
-    def stop_at_series(data, statement: str) -> None:
+    def stop_at_series(con, data, statement: str) -> None:
         if statement.startswith("INSERT INTO series"):
             raise interrupt()
-        real(data, statement)
+        real(con, data, statement)
 
-    monkeypatch.setattr(store, "_with_arrow", stop_at_series)
+    monkeypatch.setattr(store, "_with_table", stop_at_series)
     with pytest.raises(interrupt):
         store.write([outcome(A, 1, SUMMARY), outcome(B, 0, SUMMARY)])
     counts = store.sql("SELECT (SELECT count(*) FROM runs) r, (SELECT count(*) FROM metrics) m, "

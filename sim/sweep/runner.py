@@ -136,7 +136,7 @@ def run_sweep(spec: SweepSpec, executor: Executor, *, slots: int, out: Path | No
     folder = out or default_out(spec)
     check_limits(scenarios, len(runs), slots, limits or Limits.given(folder),
                  store_path(folder))
-    with SweepStore.open(folder) as store:
+    with SweepStore.open(folder, read_only=False) as store:
         recorded = store.recorded()
         if not allow_mixed:
             check_resume(store, spec, runs, scenarios, recorded)

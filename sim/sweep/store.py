@@ -20,20 +20,32 @@ Why DuckDB: columnar and vectorised, so the aggregations a sweep needs (mean/sd 
 file and no server; finished runs are written in transactions (``write``), so a run killed
 mid-write leaves no partial row; pandas via ``.df()``. Only the parent process writes; workers
 return ``Outcome``s.
+
+Concurrent use. DuckDB lets one process write a file, or several read it, never both at once,
+and a holder keeps its lock until it closes the file. So nobody holds it for long: the sweep's
+parent opens the store for each transaction (one a second at most, ``BatchedWriter``) and closes
+it again; ``SweepStore`` readers open it read-only for each call (or for one ``session()``) and
+close it. While a sweep runs, ``itlsim plot``, ``SweepStore(path).metrics()`` or a notebook see
+every batch committed so far, and a notebook that keeps a ``SweepStore`` object does not block a
+resume. A side that finds the file locked retries for up to ``LOCK_WAIT`` seconds, then says who
+holds it. What still blocks a sweep is a raw ``duckdb.connect(path)`` left open: close it, or use
+``read_only=True`` connections briefly, as ``SweepStore`` does. Opening to read never creates a
+store: a mistyped path is a one-line error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from sim.errors import ItlsimError
 from sim.fleet.collector import STATES
@@ -56,6 +68,7 @@ _SCHEMA = (
     + ", ".join(f"{state} INTEGER" for state in STATES) + ")",
 )
 _RUN_KEY = ["point_key", "replication"]
+LOCK_WAIT = 60.0  # seconds a reader or the writer waits for the other side's lock
 
 
 def store_path(target: str | Path) -> Path:
@@ -78,63 +91,98 @@ def flatten(summary: Mapping[str, Any], prefix: str = "") -> dict[str, float | N
     return result
 
 
-def _runs_table(outcomes: Sequence[Outcome]) -> pa.Table:
+def _runs_table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return pa.table({
-        "point_key": [o.point_key for o in outcomes],
-        "replication": pa.array([o.replication for o in outcomes], pa.int32()),
-        "seed": pa.array([o.seed for o in outcomes], pa.int64()),
-        "status": [o.status for o in outcomes],
-        "error": [o.error or None for o in outcomes],
-        "scenario_hash": [o.scenario_hash or None for o in outcomes],
-        "itlsim_version": [o.provenance.version for o in outcomes],
-        "revision": pa.array([o.provenance.revision for o in outcomes], pa.string()),
-        "code": [o.provenance.code for o in outcomes],
-        "wall_time_s": pa.array([o.wall_time for o in outcomes], pa.float64()),
-        "finished_at": pa.array([now] * len(outcomes), pa.timestamp("us")),
-        "summary": [json.dumps(o.summary, default=str) for o in outcomes],
-        "markers": [json.dumps(o.markers) for o in outcomes]})
+    return pd.DataFrame({
+        "point_key": _texts(o.point_key for o in outcomes),
+        "replication": np.array([o.replication for o in outcomes], dtype=np.int32),
+        "seed": np.array([o.seed for o in outcomes], dtype=np.int64),
+        "status": _texts(o.status for o in outcomes),
+        "error": _texts(o.error or None for o in outcomes),
+        "scenario_hash": _texts(o.scenario_hash or None for o in outcomes),
+        "itlsim_version": _texts(o.provenance.version for o in outcomes),
+        "revision": _texts(o.provenance.revision for o in outcomes),
+        "code": _texts(o.provenance.code for o in outcomes),
+        "wall_time_s": np.array([o.wall_time for o in outcomes], dtype=np.float64),
+        "finished_at": pd.Series([now] * len(outcomes), dtype="datetime64[us]"),
+        "summary": _texts(json.dumps(o.summary, default=str) for o in outcomes),
+        "markers": _texts(json.dumps(o.markers) for o in outcomes)})
 
 
-def _metrics_table(outcomes: Sequence[Outcome]) -> pa.Table:
+def _metrics_table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
     rows = [(o.point_key, o.replication, name, value)
             for o in outcomes for name, value in flatten(o.summary).items()]
     keys, replications, names, values = zip(*rows, strict=True) if rows else ((), (), (), ())
-    return pa.table({"point_key": pa.array(keys, pa.string()),
-                     "replication": pa.array(replications, pa.int32()),
-                     "metric": pa.array(names, pa.string()),
-                     "value": pa.array(values, pa.float64())})
+    return pd.DataFrame({"point_key": _texts(keys),
+                         "replication": np.array(replications, dtype=np.int32),
+                         "metric": _texts(names),
+                         "value": np.array([np.nan if v is None else v for v in values],
+                                           dtype=np.float64)})
 
 
-def _series_table(outcomes: Sequence[Outcome]) -> pa.Table:
-    parts = [pa.table({"point_key": [o.point_key] * len(o.times),
-                       "replication": pa.array([o.replication] * len(o.times), pa.int32()),
-                       "time_s": o.times,
-                       **{state: o.counts[:, i] for i, state in enumerate(o.states)}})
+def _series_table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
+    parts = [pd.DataFrame({"point_key": _texts([o.point_key] * len(o.times)),
+                           "replication": np.full(len(o.times), o.replication, np.int32),
+                           "time_s": o.times,
+                           **{state: o.counts[:, i] for i, state in enumerate(o.states)}})
              for o in outcomes if len(o.times)]
-    return pa.concat_tables(parts, promote_options="default") if parts else pa.table({})
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _texts(values: Iterable[str | None]) -> pd.Series:
+    """Text as plain Python objects: DuckDB reads them natively, without pyarrow."""
+    return pd.Series(list(values), dtype=object)
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the store, waiting up to ``LOCK_WAIT`` for another process's lock to go."""
+    deadline = time.monotonic() + LOCK_WAIT
+    pause = 0.01
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            message = " ".join(str(exc).split())
+            if "lock" not in message.lower():
+                raise ItlsimError(f"{path}: cannot open the sweep store: {message}") from None
+            if time.monotonic() > deadline:
+                raise ItlsimError(f"{path}: another process has kept the store open for "
+                                  f"{LOCK_WAIT:.0f} s ({message}); close it there (e.g. a "
+                                  f"notebook's duckdb.connect) and run this again") from None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 class SweepStore:
-    """An open store; use as a context manager. ``read_only`` stores never create tables."""
+    """A sweep's store: ``SweepStore("results/sweeps/x")`` (a folder or a ``.duckdb`` file, as
+    ``str`` or ``Path``) reads and never creates; ``read_only=False`` (the sweep's parent) creates
+    it if missing and writes. No call keeps the file open after it returns, except inside
+    ``session()``."""
 
-    def __init__(self, path: Path, *, read_only: bool = False):
-        self.path = path
-        if read_only and not path.is_file():
-            raise ItlsimError(f"{path}: no sweep store here (run `itlsim sweep` first)")
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, target: str | Path, *, read_only: bool = True):
+        self.path = store_path(target)
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = None
+        if read_only:
+            if not self.path.is_file():
+                raise ItlsimError(f"{self.path}: no sweep store here (run `itlsim sweep` "
+                                  f"first)")
+            with self.session():  # a file that is not a store is refused now, in one line
+                pass
+            return
         try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise ItlsimError(f"{path}: cannot open the sweep store: {exc}") from None
-        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ItlsimError(f"{self.path}: cannot create the sweep store: "
+                              f"{exc.strerror}") from None
+        with self.session() as con:
             for statement in _SCHEMA:
-                self.con.execute(statement)
+                con.execute(statement)
 
     @classmethod
-    def open(cls, target: str | Path, *, read_only: bool = False) -> SweepStore:
-        """Open the store of a results folder (or a store file)."""
-        return cls(store_path(target), read_only=read_only)
+    def open(cls, target: str | Path, *, read_only: bool = True) -> SweepStore:
+        """The store of a results folder (or a store file); see the class."""
+        return cls(target, read_only=read_only)
 
     def __enter__(self) -> SweepStore:
         return self
@@ -143,29 +191,43 @@ class SweepStore:
         self.close()
 
     def close(self) -> None:
-        self.con.close()
+        """Nothing stays open between calls; kept so that ``with`` blocks read naturally."""
+
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The store open for the calls inside the block (one consistent view, one open);
+        reentrant. A sweep writing meanwhile waits for the block to end."""
+        if self._con is not None:
+            yield self._con
+            return
+        self._con = _connect(self.path, self.read_only)
+        try:
+            yield self._con
+        finally:
+            self._con.close()
+            self._con = None
 
     # -- writing (the parent process only) ----------------------------------------------------
 
     def save_sweep(self, info: Mapping[str, Any]) -> None:
         """Replace the sweep description (each invocation records the file as it is now)."""
         rows = [(key, json.dumps(value, default=str)) for key, value in info.items()]
-        with self._transaction():
-            self.con.execute("DELETE FROM sweep")
-            self.con.executemany("INSERT INTO sweep VALUES (?, ?)", rows)
+        with self._transaction() as con:
+            con.execute("DELETE FROM sweep")
+            con.executemany("INSERT INTO sweep VALUES (?, ?)", rows)
 
     def save_points(self, points: Sequence[Point]) -> None:
         """Record the sweep's points; points of earlier versions of the file stay, not current."""
-        table = pa.table({
-            "point_key": [p.key for p in points],
-            "point_index": pa.array([p.index for p in points], pa.int32()),
-            "current": [True] * len(points),
-            "raw": [json.dumps(dict(p.raw), default=str) for p in points],
-            "values": [json.dumps(dict(p.values), default=str) for p in points]})
-        with self._transaction():
-            self.con.execute("UPDATE points SET current = false")
-            self._with_arrow(table, "INSERT OR REPLACE INTO points BY NAME SELECT * FROM "
-                                    "incoming")
+        table = pd.DataFrame({
+            "point_key": _texts(p.key for p in points),
+            "point_index": np.array([p.index for p in points], dtype=np.int32),
+            "current": np.ones(len(points), dtype=bool),
+            "raw": _texts(json.dumps(dict(p.raw), default=str) for p in points),
+            "values": _texts(json.dumps(dict(p.values), default=str) for p in points)})
+        with self._transaction() as con:
+            con.execute("UPDATE points SET current = false")
+            self._with_table(con, table, "INSERT OR REPLACE INTO points BY NAME SELECT * FROM "
+                                         "incoming")
 
     def write(self, outcomes: Sequence[Outcome], *, replace: bool = False) -> None:
         """Store finished runs in one transaction: every row of every run, or nothing.
@@ -175,58 +237,65 @@ class SweepStore:
         """
         if not outcomes:
             return
-        keys = pa.table({"point_key": [o.point_key for o in outcomes],
-                         "replication": pa.array([o.replication for o in outcomes], pa.int32())})
-        with self._transaction():
+        keys = pd.DataFrame({"point_key": _texts(o.point_key for o in outcomes),
+                             "replication": np.array([o.replication for o in outcomes],
+                                                     dtype=np.int32)})
+        with self._transaction() as con:
             for table in ("runs", "metrics", "series") if replace else ():
-                self._with_arrow(keys, f"DELETE FROM {table} t USING incoming i WHERE "
-                                       f"t.point_key = i.point_key AND "
-                                       f"t.replication = i.replication")
-            self._with_arrow(_runs_table(outcomes), "INSERT INTO runs BY NAME SELECT * FROM "
-                                                    "incoming")
-            self._with_arrow(_metrics_table(outcomes), "INSERT INTO metrics BY NAME SELECT * "
-                                                       "FROM incoming")
-            for state in {s for o in outcomes for s in o.states} - self._series_columns():
+                self._with_table(con, keys, f"DELETE FROM {table} t USING incoming i WHERE "
+                                            f"t.point_key = i.point_key AND "
+                                            f"t.replication = i.replication")
+            self._with_table(con, _runs_table(outcomes), "INSERT INTO runs BY NAME SELECT * "
+                                                         "FROM incoming")
+            self._with_table(con, _metrics_table(outcomes), "INSERT INTO metrics BY NAME "
+                                                            "SELECT * FROM incoming")
+            for state in {s for o in outcomes for s in o.states} - self._series_columns(con):
                 # a state the engine added after the store was made
-                self.con.execute(f"ALTER TABLE series ADD COLUMN {state} INTEGER")
-            self._with_arrow(_series_table(outcomes), "INSERT INTO series BY NAME SELECT * "
-                                                      "FROM incoming")
+                con.execute(f"ALTER TABLE series ADD COLUMN {state} INTEGER")
+            self._with_table(con, _series_table(outcomes), "INSERT INTO series BY NAME SELECT "
+                                                           "* FROM incoming")
 
-    def _series_columns(self) -> set[str]:
-        return {row[0] for row in self.con.execute(
+    @staticmethod
+    def _series_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+        return {row[0] for row in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'series'").fetchall()}
 
-    def _with_arrow(self, data: pa.Table, statement: str) -> None:
+    def _with_table(self, con: duckdb.DuckDBPyConnection, data: pd.DataFrame,
+                    statement: str) -> None:
         """Run ``statement`` with ``data`` visible as table ``incoming`` (no copy).
 
         After a failed statement the transaction is aborted and refuses even ``unregister``;
         the next ``register`` replaces the view then."""
-        if not data.num_rows:
+        if not len(data):
             return
-        self.con.register("incoming", data)
-        self.con.execute(statement)
-        self.con.unregister("incoming")
+        con.register("incoming", data)
+        con.execute(statement)
+        con.unregister("incoming")
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """``BEGIN`` ... ``COMMIT``, or ``ROLLBACK`` on any exception (interrupts included)."""
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """``BEGIN`` ... ``COMMIT``, or ``ROLLBACK`` on any exception (interrupts included),
+        on a connection opened for it."""
+        with self.session() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
 
     # -- reading ------------------------------------------------------------------------------
 
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Any query as a DataFrame."""
-        return self.con.execute(query, params or []).df()
+        with self.session() as con:
+            return con.execute(query, params or []).df()
 
     def sweep_info(self) -> dict[str, Any]:
         """The sweep description saved by the last ``itlsim sweep``."""
-        rows = self.con.execute("SELECT key, value FROM sweep").fetchall()
+        with self.session() as con:
+            rows = con.execute("SELECT key, value FROM sweep").fetchall()
         return {key: json.loads(value) for key, value in rows}
 
     def recorded(self) -> pd.DataFrame:
@@ -243,14 +312,19 @@ class SweepStore:
 
     def runs(self, *, current_only: bool = True) -> pd.DataFrame:
         """One row per run with its point's parameters (summary and markers as JSON text)."""
-        runs = self.sql("SELECT * FROM runs ORDER BY point_key, replication")
-        return self.points(current_only=current_only).merge(runs, on="point_key")
+        with self.session():
+            runs = self.sql("SELECT * FROM runs ORDER BY point_key, replication")
+            return self.points(current_only=current_only).merge(runs, on="point_key")
 
     def metrics(self, *, current_only: bool = True) -> pd.DataFrame:
         """Successful runs, one row each: parameters, replication, seed, a column per metric.
 
         A nested counter a run does not report (``lock_reasons.<reason>``) is 0 for it.
         """
+        with self.session():
+            return self._metrics(current_only)
+
+    def _metrics(self, current_only: bool) -> pd.DataFrame:
         wide = self.sql("PIVOT (SELECT m.* FROM metrics m JOIN runs r USING (point_key, "
                         "replication) WHERE r.status = 'ok') ON metric USING first(value) "
                         "GROUP BY point_key, replication") \
@@ -264,8 +338,9 @@ class SweepStore:
 
     def metric_names(self) -> list[str]:
         """Every metric name in the store, sorted."""
-        return [row[0] for row in
-                self.con.execute("SELECT DISTINCT metric FROM metrics ORDER BY 1").fetchall()]
+        with self.session() as con:
+            return [row[0] for row in
+                    con.execute("SELECT DISTINCT metric FROM metrics ORDER BY 1").fetchall()]
 
     def series(self, point_keys: Iterable[str] | None = None) -> pd.DataFrame:
         """Time series rows of successful runs (of the given points, default all)."""
@@ -277,7 +352,8 @@ class SweepStore:
         return self.sql(query + " ORDER BY point_key, replication, time_s", keys)
 
     def _count(self, table: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        with self.session() as con:
+            row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         assert row is not None  # an aggregate without GROUP BY returns exactly one row
         return row[0]
 
