@@ -297,6 +297,11 @@ def plot(target: str, kind: str | None, metric: str | None, x: str | None, y: st
     """Plot a sweep: recovery curves with confidence bands, metric vs parameter, heatmaps."""
     from sim.output.sweepplots import FORMATS, render
 
+    suffix = Path(out).suffix[1:] if out else ""
+    if suffix in ("png", "svg") and formats and set(formats) != {suffix}:
+        raise click.UsageError(f"--format {' --format '.join(formats)} does not match --out "
+                               f"{out}: one file is written in the format its suffix names")
+
     for path in render(target, kind=kind, metric=metric, x=x, y=y, where=where,
                        formats=formats or FORMATS, out=out):
         click.echo(f"wrote {path}")

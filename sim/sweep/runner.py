@@ -178,7 +178,7 @@ def _progress_bar(spec: SweepSpec, todo: list[PlannedRun], enabled: bool
     costs = {run.key: run.cost for run in todo}
     counts = {"done": 0, "failed": 0}
     bar = tqdm(total=sum(costs.values()) or 1, desc=f"sweep {spec.name}",
-               disable=not enabled or not todo,
+               disable=True if not enabled or not todo else None,  # None: a terminal only
                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed} elapsed, ETA "
                           "{remaining}{postfix}]")
 
