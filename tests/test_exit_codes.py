@@ -28,7 +28,7 @@ def test_an_internal_error_exits_70_and_names_its_traceback_file(
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero in a job")
 
-    monkeypatch.setattr(sim.output.runjob, "run_scenario_file", broken)
+    monkeypatch.setattr(sim.output.runjob, "run_scenario", broken)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     scenario = tmp_path / "small.toml"
     scenario.write_text(SMALL_RUN)

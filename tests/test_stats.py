@@ -44,7 +44,8 @@ def test_mean_sd_and_t_interval(store: SweepStore) -> None:
     half = T_975[3] * sd / math.sqrt(4)
     assert (a["n"], a["mean"]) == (4, 2.5)
     assert a["sd"] == pytest.approx(sd, rel=1e-12)
-    assert (a["ci_low"], a["ci_high"]) == pytest.approx((2.5 - half, 2.5 + half), rel=1e-12)
+    # t quantiles agree to ~1e-11 across SciPy releases (1.11 vs later): far below any CI's use
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((2.5 - half, 2.5 + half), rel=1e-9)
     assert half == pytest.approx(2.0542, abs=1e-4)
 
 
@@ -52,7 +53,7 @@ def test_none_values_do_not_count(store: SweepStore) -> None:
     t = row(point_stats(store), 1, "time_to_99pct_locked_recovered_s")
     half = T_975[1] * math.sqrt(50) / math.sqrt(2)
     assert (t["n"], t["mean"]) == (2, 15.0)
-    assert t["half_width"] == pytest.approx(half, rel=1e-12)
+    assert t["half_width"] == pytest.approx(half, rel=1e-9)
     never = row(point_stats(store), 2, "time_to_99pct_locked_recovered_s")
     assert never["n"] == 0 and math.isnan(never["mean"])
 

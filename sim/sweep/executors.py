@@ -191,7 +191,11 @@ def open_executor(workers: int | None = None, scheduler: str | None = None
 
 @contextmanager
 def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
-    from distributed import Client
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ItlsimError(f"--scheduler {address}: running on a Dask cluster needs Dask, an "
+                          f"optional part of itlsim: pip install 'itlsim[dask]'") from None
 
     try:
         client = Client(address, timeout="20s")

@@ -24,11 +24,12 @@ _KEYS = ["point_index", "point_key"]
 
 def with_ci(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``half_width``, ``ci_low`` and ``ci_high`` to a frame with ``n``, ``mean``, ``sd``."""
-    n = frame["n"].to_numpy(dtype=float)
+    n = frame["n"].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(n >= 2, scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)),
                      np.nan)
-        half = t * frame["sd"].to_numpy(dtype=float) / np.sqrt(n)
+        # nullable columns (DuckDB gives them for integer series) hold NA, not NaN
+        half = t * frame["sd"].to_numpy(dtype=float, na_value=np.nan) / np.sqrt(n)
     return frame.assign(half_width=half, ci_low=frame["mean"] - half,
                         ci_high=frame["mean"] + half)
 
