@@ -145,11 +145,12 @@ class Collector:
                for i, (t, entry) in enumerate(self.operation_log))
         quoted = {name: _quoted(name) for name in set(populations)}
         population_of = [quoted[name] for name in populations]
+        phone_of = [_quoted(name) for name in phone_names]
         reasons = [_quoted(name) for name in self.reason_names]
         states = [_quoted(state) for state in STATES]
         phones = (
             (t, 1, i, f'{{"from": {states[old]}, "kind": "phone", "phone": '
-                      f'{_quoted(phone_names[p])}, "population": {population_of[p]}, '
+                      f'{phone_of[p]}, "population": {population_of[p]}, '
                       f'"reason": {reasons[r]}, "t": {exact(t)}, "to": {states[new]}}}')
             for i, (t, p, old, new, r) in enumerate(zip(
                 self.log_time, self.log_phone, self.log_old, self.log_new, self.log_reason,

@@ -41,10 +41,11 @@ def parameter_names(store: SweepStore) -> list[str]:
 
 def point_stats(store: SweepStore, metrics: Iterable[str] | None = None) -> pd.DataFrame:
     """One row per (point, metric): parameters, ``metric``, ``n``, ``mean``, ``sd``, CI."""
-    wide = store.metrics()
-    names = [m for m in store.metric_names() if m in wide.columns]
+    with store.session():  # one consistent view (and one open) while a sweep may be writing
+        wide = store.metrics()
+        names = [m for m in store.metric_names() if m in wide.columns]
+        params = [p for p in parameter_names(store) if p in wide.columns]
     chosen = names if metrics is None else [m for m in metrics if m in names]
-    params = [p for p in parameter_names(store) if p in wide.columns]
     long = wide.melt(id_vars=_KEYS + params, value_vars=chosen, var_name="metric")
     grouped = long.groupby(_KEYS + ["metric"], sort=False)["value"]
     table = pd.concat([grouped.count().rename("n"), grouped.mean().rename("mean"),
