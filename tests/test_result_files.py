@@ -75,8 +75,8 @@ def test_timeseries_csv_round_trips_times(tmp_path: Path) -> None:
     write_csv(path, ("time_s", "state", "phones"),
               timeseries_rows(SimpleNamespace(series=series,  # type: ignore[arg-type]
                                               states=("trusted", "locked"))))
-    wide = pd.read_csv(path, float_precision="round_trip").pivot(index="time_s", columns="state",
-                                                                 values="phones")
+    exact = {"float_precision": "round_trip"} if pd.__version__ < "3" else {}  # 3: the default
+    wide = pd.read_csv(path, **exact).pivot(index="time_s", columns="state", values="phones")
     assert list(wide.index) == [t for t, _ in series]
     assert "1000007,trusted,1" in path.read_text() and "e+" not in path.read_text()
 

@@ -5,6 +5,7 @@ the process pool and Dask are tested in test_sweep_cli.py and test_sweep_dask.py
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -195,7 +196,9 @@ def test_a_changed_scenario_or_root_seed_is_refused(tmp_path: Path) -> None:
 
 
 def test_longest_runs_go_first_with_a_progress_bar(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture) -> None:
+                                                   capsys: pytest.CaptureFixture,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # the bar is drawn on terminals
     spec = spec_of(tmp_path, "replications = 2", '[parameters.phones]\npath = "phones.0.count"\n'
                                                  'values = [20, 200, 80]\n')
     order = CountingExecutor(workers=1)
