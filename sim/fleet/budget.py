@@ -7,17 +7,21 @@ what dominates, and how to proceed. The estimate is an upper bound in the quanti
 without limit (boots, samples, days) and a measurement in the per-item costs:
 
 - memory = ``BASE_MEMORY`` + phones x ``PHONE_BYTES`` + event-log records x ``RECORD_BYTES``
-  + samples x ``SAMPLE_BYTES`` + operation-log entries x ``OPERATION_BYTES``;
+  + samples x ``SAMPLE_BYTES`` + extreme rows x ``EXTREME_BYTES`` + operation-log entries x
+  ``OPERATION_BYTES``; the time series keeps, between ticks, the instants of each interval's
+  extremes (``sim.fleet.series``): at most one a record, at most ``EXTREMES_PER_TICK`` a tick;
 - boots <= phones x (2 + events): each phone boots at most once per event that resets it, once
   more after a technician's fix; each boot logs two records (to booting, to settled), and each
   phone switched off two more; the daily RTMT alert (A7) adds an operation per simulated day;
-- output = event log (bytes per record by format) + time series (per sample: five CSV rows of
-  ``timeseries.csv``, two of ``recoveries.csv``) + DeviceTLInfo (a row per phone) + plots.
+- output = event log (bytes per record by format) + time series (per sample and extreme row:
+  five CSV rows of ``timeseries.csv``; per sample two of ``recoveries.csv``) + DeviceTLInfo (a row
+  per phone) + plots.
 
 Per-item costs were measured with ``/usr/bin/time -f %M itlsim run`` on ``tests``' small
-scenario (three events) at 20,000 and 80,000 phones (peak RSS slope per phone, event log
-jsonl/none/parquet) and at 20 days with 10 s and 1 s resolution (slope per sample), and agree
-with ``benchmarks/fleet_speed.py``'s tracemalloc slope (1,203 bytes a phone in ``simulate``).
+scenario (three events) at 20,000 and 80,000 phones (peak RSS slope: 1.7 KB a phone with its
+four records, event log jsonl; 2.1 KB with parquet) and at 20 days with 10 s and 2 s resolution
+(slope: 800 bytes a tick), and rounded up; ``tests/test_budget.py`` checks that the estimate
+stays above a real run's peak RSS and bytes written, and within three times them.
 
 Limits: ``--max-memory`` (default ``default_memory_limit``: half the physical memory, or less
 if the process has an address-space or cgroup limit) and ``--max-output`` (default: the free
@@ -41,9 +45,11 @@ from sim.scenario.scenario import Scenario
 
 BASE_MEMORY = 150_000_000  # interpreter, numpy, SimPy, matplotlib for the plot
 PARQUET_BASE = 130_000_000  # pandas and DuckDB to write Parquet
-PHONE_BYTES = 1_300  # a phone, its DeviceTLInfo row and name
-RECORD_BYTES = {"jsonl": 30, "none": 30, "parquet": 130}  # columnar log (+ Parquet columns)
-SAMPLE_BYTES = 500  # the series, the recovery series and the plot's arrays
+PHONE_BYTES = 1_500  # a phone, its DeviceTLInfo row and name
+RECORD_BYTES = {"jsonl": 50, "none": 50, "parquet": 150}  # change log, counts derived from it
+SAMPLE_BYTES = 800  # a resolution tick: grid counts, series rows, recoveries, plot arrays
+EXTREME_BYTES = 250  # a row kept between ticks for an interval's extremes (series.py)
+EXTREMES_PER_TICK = 22  # at most: first, last, and per state its minimum, maximum, after each
 OPERATION_BYTES = 1_000  # an operation-log entry (a dict of texts)
 LINE_BYTES = {"jsonl": 150, "parquet": 6, "none": 0}  # written per record, before names
 SAMPLE_OUTPUT = 5 * 24 + 2 * 24  # five timeseries.csv rows, two recoveries.csv rows
@@ -88,15 +94,17 @@ def estimate(scenario: Scenario, event_log: str = "jsonl") -> Estimate:
                                        + p.availability.always_off_share))
                   for p in scenario.populations)
     records = 2 * phones * (2 + len(scenario.events)) + 2 * offline
+    extremes = min(records, EXTREMES_PER_TICK * samples)
     operations = len(scenario.events) + math.floor(scenario.duration / DAY)
     names = max((len(p.name) for p in scenario.populations), default=0)
     nodes = max((len(n.name) for n in scenario.cluster.nodes), default=0)
     memory = {"phones": phones * PHONE_BYTES, "event log": records * RECORD_BYTES[event_log],
-              "time series": samples * SAMPLE_BYTES, "operations": operations * OPERATION_BYTES,
+              "time series": samples * SAMPLE_BYTES + extremes * EXTREME_BYTES,
+              "operations": operations * OPERATION_BYTES,
               "program": BASE_MEMORY + (PARQUET_BASE if event_log == "parquet" else 0)}
     per_record = LINE_BYTES[event_log] + (names if event_log == "jsonl" else 0)
     output = {"event log": records * per_record + operations * 4 * per_record,
-              "time series": samples * (SAMPLE_OUTPUT + 7 * len(str(phones))),
+              "time series": (samples + extremes) * (SAMPLE_OUTPUT + 7 * len(str(phones))),
               "phones": phones * (DEVICETLINFO_ROW + names + nodes), "program": FIXED_OUTPUT}
     return Estimate(phones, samples, records, operations, memory, output)
 
