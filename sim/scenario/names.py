@@ -51,25 +51,25 @@ def population_name(name: str) -> str | None:
 
 def host_name(name: str) -> str | None:
     """A node's host name: one DNS label (RFC 1123)."""
-    problem = too_long(name, HOST_NAME_MAX, "a DNS label holds at most 63, RFC 1035")
-    if problem:
-        return problem
-    if not _LABEL.match(name):
-        return (f"{name!r} is not a host name: letters, digits and hyphens, not starting or "
-                f"ending with a hyphen (RFC 1123), e.g. 'cucm-pub1'")
-    return None
+    return _dns(name, [name], HOST_NAME_MAX, "a DNS label holds at most 63, RFC 1035",
+                "a host name: letters, digits and hyphens, not starting or ending with a "
+                "hyphen (RFC 1123), e.g. 'cucm-pub1'")
 
 
 def domain_name(name: str) -> str | None:
     """A DNS domain: labels joined by dots, at most 253 characters."""
-    problem = too_long(name, DOMAIN_MAX, "a DNS name holds at most 253, RFC 1035")
+    return _dns(name, name.split("."), DOMAIN_MAX, "a DNS name holds at most 253, RFC 1035",
+                "a domain name: labels of letters, digits and hyphens joined by dots, e.g. "
+                "'example.org'")
+
+
+def _dns(name: str, labels: list[str], limit: int, why: str, valid: str) -> str | None:
+    problem = too_long(name, limit, why)
     if problem:
         return problem
-    if not all(_LABEL.match(label) and len(label) <= HOST_NAME_MAX
-               for label in name.split(".")):
-        return (f"{name!r} is not a domain name: labels of letters, digits and hyphens joined "
-                f"by dots, e.g. 'example.org'")
-    return None
+    if all(_LABEL.match(label) and len(label) <= HOST_NAME_MAX for label in labels):
+        return None
+    return f"{name!r} is not {valid}"
 
 
 def folder_name(name: str) -> str | None:
