@@ -121,3 +121,12 @@ def test_the_readme_synopsis_lists_every_option(command: str) -> None:
     line = next(row for row in readme.splitlines()
                 if row.startswith("| `itlsim") and f"`itlsim {command} " in row)
     assert {opt for opt in _options(command) if opt not in line} == set()
+
+
+def test_the_readme_and_the_sweep_header_give_one_timing() -> None:
+    header = (ROOT / "scenarios" / "sweeps" / "regen_gap_vs_offline.toml").read_text()
+    (in_header,) = re.findall(r"\(2 cores: ([\d-]+ s),", header)
+    readme = (ROOT / "README.md").read_text()
+    (in_readme,) = re.findall(r"regen_gap_vs_offline\.toml +# 72 runs, ([\d-]+ s) on 2 cores",
+                              readme)
+    assert in_header == in_readme
