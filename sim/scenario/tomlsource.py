@@ -8,7 +8,8 @@ Loading refuses what a TOML parser would choke on with a one-line ``ConfigError`
 is not a regular file or is larger than ``MAX_TOML_BYTES`` (``sim.trust.files``), a UTF-8
 byte-order mark (TOML 1.0 has none; ``tomllib`` reports it as a cryptic "invalid statement"),
 text that is not UTF-8, and arrays or inline tables nested more than ``MAX_NESTING`` deep
-(``tomllib`` raises ``RecursionError`` at a few hundred levels; itlsim's files nest four).
+(``tomllib`` raises ``RecursionError`` at a few hundred levels; itlsim's own files nest five
+levels at most).
 """
 
 from __future__ import annotations

@@ -305,13 +305,13 @@ MAX_ITL_BYTES = 64 * 1024
 """T5: an ITL over 64 KB (more than 39 certificates) cannot be loaded by phones (K1)."""
 MAX_CTL_BYTES = 256 * 1024
 """The most ``read`` takes for a CTL. A CTL lists the SAST tokens, every CallManager+TFTP node,
-CAPF and ITLRecovery (tlv-format.md): even a 21-node cluster with 4096-bit certificates (~2.5 KB
-a record) and both RSA and EC CallManager certificates per node stays near 120 KB, so a file
-twice that is no CTL CUCM wrote."""
+CAPF and ITLRecovery, one certificate a record (tlv-format.md): 48 records of 4096-bit
+certificates (about 2.5 KB each; the real 7,166-byte CTL in shared/testdata holds 6 records)
+stay near 120 KB, far more servers than a cluster has, so a file twice that is no CTL."""
 _READ_HINT = "expected an ITL/CTL file such as ITLFile.tlv"
 LIMITS = {
     "ITL": (MAX_ITL_BYTES, "for an ITL: phones cannot load an ITL over 64 KB (T5)"),
-    "CTL": (MAX_CTL_BYTES, "for a CTL: the largest cluster's CTL is about half that"),
+    "CTL": (MAX_CTL_BYTES, "for a CTL: 48 records of 4096-bit certificates take half that"),
 }
 """The most ``read`` takes for a file shown as each kind, and why."""
 
