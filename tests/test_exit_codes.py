@@ -6,6 +6,7 @@ Before the fix, crashes and Ctrl-C also exited 1, the code of a verification fai
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -16,11 +17,14 @@ from pathlib import Path
 import pytest
 from cli_helpers import SMALL_RUN, itlsim
 from click.testing import CliRunner
+from sweep_helpers import sweep_text
+from test_store_concurrency import GRID, RUNS
 
 import sim
 import sim.output.runjob
 from sim.cli import main
 from sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
+from sim.sweep import SweepStore
 
 
 def test_an_internal_error_exits_70_and_names_its_traceback_file(
@@ -78,3 +82,28 @@ def test_python_dash_m_sim_is_itlsim() -> None:
     result = itlsim("--version")
     assert (result.returncode, result.stdout) == (0, f"itlsim, version "
                                                      f"{sim.__version__}\n")
+
+
+def test_ctrl_c_stops_a_sweep_with_130_and_keeps_its_finished_runs(tmp_path: Path) -> None:
+    """SIGINT to the whole process group, as a terminal sends it: the parent and the worker
+    processes stop; the runs already written stay, and rerunning the command completes."""
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(sweep_text(GRID, "replications = 3"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim", "sweep", str(sweep), "--workers", "2", "--out",
+               str(out), "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    while not (out / "sweep.duckdb").is_file() or SweepStore(out).recorded().empty:
+        assert process.poll() is None, process.communicate()  # still running: mid-sweep
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # workers are up and runs are being stored
+    _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr) == (EXIT_INTERRUPTED, "itlsim: interrupted; stopped "
+                                                              "cleanly (no half-written result "
+                                                              "is left)\n")
+    kept = len(SweepStore(out).recorded())
+    assert kept < RUNS
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{kept} already stored, {RUNS - kept} run now" in resumed.stdout

@@ -181,7 +181,7 @@ def open_executor(workers: int | None = None, scheduler: str | None = None
     # the parent holds DuckDB's and tqdm's threads, which must not be forked: workers come from
     # a fork server that has imported the simulator once
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep.task"])
+    context.set_forkserver_preload(["sim.sweep.workerinit", "sim.sweep.task"])
     executor = ProcessPoolExecutor(max_workers=slots, mp_context=context)
     try:
         yield executor, slots
