@@ -5,8 +5,9 @@ Ctrl-C reaches every process of the terminal's process group, and a worker that 
 printed a KeyboardInterrupt traceback. The fork server captures its signal handlers after
 importing its preloaded modules and gives them to every worker it forks, so setting SIGINT to
 "ignore" here covers each worker from its first instruction (an initializer would leave the
-start-up unprotected). The parent alone stops the sweep: pending runs are cancelled, runs in
-progress finish and are stored, and it exits 130. Nothing else imports this module.
+start-up unprotected). The parent alone stops the sweep: it stores every run that came back,
+cancels the pending ones, waits for the runs in hand and exits 130; a rerun does the rest.
+Nothing else imports this module.
 """
 
 import signal
