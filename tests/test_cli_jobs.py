@@ -159,7 +159,7 @@ def test_run_devicetlinfo_report_matches_after_recovery(scenario: Path, tmp_path
     # the reset ITL is still served (no TFTP restart in this timeline, A6): all Match (O2),
     # every phone registered again (P9)
     assert {row.split(",")[5] for row in rows[1:]} == {"Match"}
-    assert {row.split(",")[8] for row in rows[1:]} == {"yes"}
+    assert {row.split(",")[8] for row in rows[1:]} == {"true"}
 
 
 @pytest.mark.parametrize(("extra", "message"), [

@@ -13,7 +13,7 @@ from sim_helpers import simulate_keeping_model
 
 from sim.fleet.collector import LOCKED, STATES
 from sim.fleet.run import RunResult
-from sim.output.runfolder import timeseries_csv, write_run
+from sim.output.runfolder import timeseries_rows, write_run
 from sim.scenario.scenario import load_scenario
 from sim.sweep.spec import load_sweep
 from sim.sweep.store import flatten
@@ -121,9 +121,8 @@ cm_group = ["sub"]
     assert (s["registered_final"], s["unregistered_final"], s["locked_peak"]) == (30, 0, 0)
     # one retry on losing the registration, one when sub is back; no reboot
     assert s["registration_retries"] == 60 and s["phone_boots"] == 0
-    lines = timeseries_csv(result).splitlines()
-    assert lines[0] == "time_s,state,phones,registered"
-    assert "1800,trusted,30,0" in lines and "3000,trusted,30,30" in lines
+    rows = list(timeseries_rows(result))  # time_s, state, phones, registered
+    assert (1800, "trusted", 30, 0) in rows and (3000, "trusted", 30, 30) in rows
 
 
 REGEN_BOTH = (event("10min", "regen_cert", node="pub", cert="CallManager", restart_tftp=False)
@@ -229,7 +228,7 @@ def test_assumptions_are_recorded_in_summary_and_run_json(tmp_path: Path) -> Non
     recorded = result.summary["assumptions"]
     assert recorded["tvs_capacity"] == 7 and recorded["locked_phones_register"] is False
     assert recorded["tvs_latency"] == {"dist": "uniform", "low": 0.5, "high": 1.7}
-    folder = write_run(result, tmp_path / "out", provenance={"seed": 7})
+    folder = write_run(result, tmp_path / "out", provenance={"seed": 7}).path
     assert json.loads((folder / "run.json").read_text())["assumptions"] == recorded
     # a sweep stores them with the run, not as outcome metrics
     assert "locked_final" in flatten(result.summary)

@@ -47,10 +47,10 @@ def nasty(tmp_path: Path) -> Path:
 
 def test_a_comma_or_quote_in_a_name_keeps_csv_columns(nasty: Path) -> None:
     report = pd.read_csv(nasty / "devicetlinfo.csv")
-    assert report.shape == (60, 8)
+    assert report.shape == (60, 9)
     assert set(report.population) == {NASTY}
-    assert report.recoverable_by_bulk_reset.dtype == bool  # true/false, read as booleans
-    assert report.recoverable_by_bulk_reset.all()
+    for flag in ("recoverable_by_bulk_reset", "registered"):  # true/false, read as booleans
+        assert report[flag].dtype == bool and report[flag].all()
 
 
 def test_every_event_line_is_valid_json_with_the_name_intact(nasty: Path) -> None:
@@ -64,7 +64,8 @@ def test_times_are_exact_and_the_documented_pivot_works() -> None:
     """%g gave 1e+06 for both 1,000,000 and 1,000,003 s: the pivot raised on duplicates."""
     series = [(999_999.0, (1, 0)), (1_000_000.0, (1, 0)), (1_000_003.0, (0, 1)),
               (0.1 + 0.2, (1, 1))]
-    result = SimpleNamespace(detailed_series=series, states=("trusted", "locked"))
+    result = SimpleNamespace(detailed_series=series, detailed_registered=[(1, 0)] * len(series),
+                             states=("trusted", "locked"))
     rows = list(timeseries_rows(result))  # type: ignore[arg-type]
     assert [row[0] for row in rows[::2]] == [999_999, 1_000_000, 1_000_003, 0.30000000000000004]
 
@@ -72,9 +73,10 @@ def test_times_are_exact_and_the_documented_pivot_works() -> None:
 def test_timeseries_csv_round_trips_times(tmp_path: Path) -> None:
     path = tmp_path / "timeseries.csv"
     series = [(t, (1, 0)) for t in (0.0, 0.1, 0.2, 0.1 + 0.2, 1_000_000.0, 1_000_007.0)]
-    write_csv(path, ("time_s", "state", "phones"),
+    write_csv(path, ("time_s", "state", "phones", "registered"),
               timeseries_rows(SimpleNamespace(  # type: ignore[arg-type]
-                  detailed_series=series, states=("trusted", "locked"))))
+                  detailed_series=series, detailed_registered=[(1, 0)] * len(series),
+                  states=("trusted", "locked"))))
     exact = {"float_precision": "round_trip"} if pd.__version__ < "3" else {}  # 3: the default
     wide = pd.read_csv(path, **exact).pivot(index="time_s", columns="state", values="phones")
     assert list(wide.index) == [t for t, _ in series]
