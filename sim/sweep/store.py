@@ -23,14 +23,15 @@ return ``Outcome``s.
 
 Concurrent use. DuckDB lets one process write a file, or several read it, never both at once,
 and a holder keeps its lock until it closes the file. So nobody holds it for long: the sweep's
-parent opens the store for each transaction (one a second at most, ``BatchedWriter``) and closes
-it again; ``SweepStore`` readers open it read-only for each call (or for one ``session()``) and
-close it. While a sweep runs, ``itlsim plot``, ``SweepStore(path).metrics()`` or a notebook see
-every batch committed so far, and a notebook that keeps a ``SweepStore`` object does not block a
-resume. A side that finds the file locked retries for up to ``LOCK_WAIT`` seconds, then says who
-holds it. What still blocks a sweep is a raw ``duckdb.connect(path)`` left open: close it, or use
-``read_only=True`` connections briefly, as ``SweepStore`` does. Opening to read never creates a
-store: a mistyped path is a one-line error.
+parent opens the store for each batch it writes (64 runs, or what came back within a second,
+``BatchedWriter``) and closes it again; ``SweepStore`` readers open it read-only for each call
+(or for one ``session()``) and close it. While a sweep runs, ``itlsim plot``,
+``SweepStore(path).metrics()`` or a notebook see every batch committed so far, and a notebook
+that keeps a ``SweepStore`` object does not block a resume. A side that finds the file locked
+retries for up to ``LOCK_WAIT`` seconds, then says who holds it. What still blocks a sweep is a
+raw ``duckdb.connect(path)`` left open: close it, or use ``read_only=True`` connections briefly,
+as ``SweepStore`` does. Opening to read never creates a store: a mistyped path is a one-line
+error.
 """
 
 from __future__ import annotations
