@@ -166,7 +166,10 @@ class Cluster:
         self.nodes[spec.name] = node
         for role in ITL_ROLES:
             if self._node_has_role(node, role):
-                self.set_certificate(node, role, self.issue(node, role, capf_name=spec.capf_name))
+                real = spec.certificates.get(role)
+                cert = (self.issue(node, role, capf_name=spec.capf_name) if real is None else
+                        self.factory.twin(real, self.issued, self._years(role)))
+                self.set_certificate(node, role, cert)
 
     def _node_has_role(self, node: Node, role: Role) -> bool:
         if role is Role.ITLRECOVERY:
@@ -184,16 +187,18 @@ class Cluster:
         """A new certificate for ``role`` on ``node`` (CN per trust-model section 1), valid 5
         years; a new ITLRecovery certificate 20 years from 12.5 on (T8: Security Guide 12.5(1)
         "Certificate Management Changes for ITLRecovery Certificate")."""
-        years = 5
         if role is Role.CAPF:
             common_name = capf_name or self.factory.capf_name()
         elif role is Role.ITLRECOVERY:
             common_name = f"ITLRECOVERY_{node.fqdn(self.domain)}"
-            years = itl_recovery_years(self.version)
         else:
             common_name = node.fqdn(self.domain)
         bits = self.key_bits[node.name][role]
-        return self.factory.issue(role, common_name, bits, when or self.issued, years)
+        return self.factory.issue(role, common_name, bits, when or self.issued, self._years(role))
+
+    def _years(self, role: Role) -> int:
+        """Validity of a new certificate: 5 years, ITLRecovery 20 from 12.5 (T8)."""
+        return itl_recovery_years(self.version) if role is Role.ITLRECOVERY else 5
 
     def regenerate(self, node: Node, role: Role, *, when: dt.datetime | None = None) -> Certificate:
         """Replace ``role``'s key pair and certificate on ``node`` (A1).

@@ -8,10 +8,12 @@ be built without reading any file.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sim.cluster.versions import Version
 from sim.trust.certificates import Organisation, Role
+from sim.trust.realcerts import RealCertificate
 
 SERVICES = ("CallManager", "TFTP", "TVS", "CAPF")
 
@@ -24,6 +26,9 @@ class NodeSpec:
     services: frozenset[str]
     key_bits: dict[Role, int]
     capf_name: str
+    certificates: Mapping[Role, RealCertificate] = field(default_factory=dict)
+    """Imported certificates the node starts with (``sim.trust.realcerts``); other roles get
+    simulated certificates."""
 
     @property
     def is_publisher(self) -> bool:

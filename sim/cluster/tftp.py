@@ -61,16 +61,16 @@ def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Re
     [I: "empty TVS/TFTP sections" keeps the SAST entries].
     """
     callmanager = node.certs[Role.CALLMANAGER]
-    records = [trustlist.record_for(callmanager.cert, Function.SAST, with_certificate=True)]
+    records = [trustlist.record_of(callmanager, Function.SAST, with_certificate=True)]
     if empty:
         return records + ([_recovery_record(cluster)] if has_itl_recovery(cluster.version) else [])
     tftp_role = Function.CCM_TFTP if cluster.security_mode == "mixed" else Function.TFTP
-    records.append(trustlist.record_for(callmanager.cert, tftp_role, with_certificate=True))
+    records.append(trustlist.record_of(callmanager, tftp_role, with_certificate=True))
     capf = cluster.publisher.certs.get(Role.CAPF)
     if capf is not None:
-        records.append(trustlist.record_for(capf.cert, Function.CAPF, with_certificate=False))
+        records.append(trustlist.record_of(capf, Function.CAPF, with_certificate=False))
     for tvs_node in cluster.nodes_with("TVS"):
-        records.append(trustlist.record_for(tvs_node.certs[Role.TVS].cert, Function.TVS,
+        records.append(trustlist.record_of(tvs_node.certs[Role.TVS], Function.TVS,
                                             with_certificate=False))
         if tvs_node.is_publisher and has_itl_recovery(cluster.version):
             records.append(_recovery_record(cluster))
@@ -81,7 +81,7 @@ def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Re
 
 def _recovery_record(cluster: Cluster) -> Record:
     assert cluster.itl_recovery is not None
-    return trustlist.record_for(cluster.itl_recovery.cert, Function.SAST, with_certificate=True)
+    return trustlist.record_of(cluster.itl_recovery, Function.SAST, with_certificate=True)
 
 
 def build_itl(cluster: Cluster, node: Node, *, timestamp: int, signer: Certificate | None = None
@@ -156,11 +156,11 @@ def build_ctl(cluster: Cluster, *, timestamp: int, signer: Certificate | None = 
 
 
 def _ctl_record(cert: Certificate, function: Function, node: Node) -> Record:
-    return trustlist.record_for(cert.cert, function, with_certificate=True, **_address(node))
+    return trustlist.record_of(cert, function, with_certificate=True, **_address(node))
 
 
 class _CtlAddress(TypedDict):
-    """The keyword arguments of ``trustlist.record_for`` that place a node in a CTL record."""
+    """The keyword arguments of ``trustlist.record_of`` that place a node in a CTL record."""
 
     dns_name: bytes
     ip_address: bytes | None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from sim.trust.keys import KeySource
+from sim.trust.realcerts import RealCertificate
 
 IPSEC_END_SYSTEM = ObjectIdentifier("1.3.6.1.5.5.7.3.5")
 _SHORT_NAMES = {
@@ -36,6 +38,7 @@ _SHORT_NAMES = {
     NameOID.STATE_OR_PROVINCE_NAME: "ST",
     NameOID.COUNTRY_NAME: "C",
 }
+_NAME_OIDS = {short: oid for oid, short in _SHORT_NAMES.items()}
 
 
 class Role(StrEnum):
@@ -45,6 +48,11 @@ class Role(StrEnum):
     TVS = "TVS"
     CAPF = "CAPF"
     ITLRECOVERY = "ITLRecovery"
+
+
+SIGNING_ROLES = frozenset({Role.CALLMANAGER, Role.ITLRECOVERY})
+"""The roles whose keys CUCM signs with: CallManager (ITLs before 12.0, CTLs, configs) and
+ITLRecovery (ITLs from 12.0, bulk resets) (trust-model section 2); TVS and CAPF sign nothing."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,16 @@ class Certificate:
     role: Role
     cert: x509.Certificate
     key: rsa.RSAPrivateKey = field(repr=False)
+    real: RealCertificate | None = None
+    """The real certificate this one stands for (``itlsim import``), else ``None``."""
+
+    @property
+    def kept(self) -> bool:
+        """The real record is kept (``sim.trust.realcerts``): a TVS or CAPF certificate whose
+        public key and signature a real ``.tlv`` gave; ITLs carry the real record and phones
+        compare the real CERTHASH (P5). Its private key signs nothing (no such role does)."""
+        return (self.real is not None and self.real.public_key is not None
+                and self.real.signature is not None and self.role not in SIGNING_ROLES)
 
     @cached_property
     def der(self) -> bytes:
@@ -107,7 +125,11 @@ class Certificate:
 
     @cached_property
     def sha1(self) -> bytes:
-        """SHA-1 of the DER certificate: the CERTHASH of TVS/CAPF records (T2)."""
+        """SHA-1 of the DER certificate: the CERTHASH of TVS/CAPF records (T2); the real
+        certificate's for a ``kept`` one."""
+        if self.kept:
+            assert self.real is not None
+            return self.real.sha1
         return hashlib.sha1(self.der).digest()
 
     @cached_property
@@ -126,7 +148,11 @@ class Certificate:
 
     @cached_property
     def public_key_der(self) -> bytes:
-        """DER PKCS#1 RSAPublicKey: the ITL PUBLICKEY element (140 bytes at 1024 bits)."""
+        """DER PKCS#1 RSAPublicKey: the ITL PUBLICKEY element (140 bytes at 1024 bits); the
+        real one for a ``kept`` certificate (nothing the simulation signs verifies with it)."""
+        if self.kept:
+            assert self.real is not None and self.real.public_key is not None
+            return self.real.public_key
         return self.key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.PKCS1
         )
@@ -191,6 +217,62 @@ def make_certificate(role: Role, common_name: str, organisation: Organisation,
     return Certificate(role, builder.sign(key, hashes.SHA256()), key)
 
 
+def name_from_text(text: str) -> x509.Name:
+    """``CN=a;OU=b;O=c`` as ITL/CTL files and ``show itl`` write a name (``;`` or ``,``
+    between the parts) -> an X.509 name with the parts in that order; ValueError for a part
+    that is not ``KEY=value`` or a key other than CN, OU, O, L, ST, C or a dotted OID."""
+    attributes = []
+    for part in re.split(r"[;,]\s*(?=[A-Za-z0-9.]+=)", text.strip()):
+        key, sep, value = part.partition("=")
+        oid = _NAME_OIDS.get(key.strip().upper())
+        if oid is None and re.fullmatch(r"\d+(\.\d+)+", key.strip()):
+            oid = ObjectIdentifier(key.strip())
+        if not sep or oid is None:
+            raise ValueError(f"{part!r} is not KEY=value with a key of "
+                             f"{', '.join(_NAME_OIDS)} or a dotted OID")
+        attributes.append(x509.NameAttribute(oid, value))
+    return x509.Name(attributes)
+
+
+def twin_certificate(real: RealCertificate, key: rsa.RSAPrivateKey, *, not_before: dt.datetime,
+                     years: int) -> Certificate:
+    """A re-keyed twin of ``real`` (``sim.trust.realcerts``): its subject, issuer and serial
+    and, where the real DER is known, its validity and extensions (key identifiers recomputed),
+    with ``key`` as the public key, self-signed with ``key``. Without the DER, the validity is
+    ``not_before`` plus ``years`` and the extensions CUCM-like. P2 and TVS match on serial and
+    issuer, so the twin is trusted wherever the real certificate would be."""
+    role = Role(real.role)
+    builder = x509.CertificateBuilder().public_key(key.public_key()).serial_number(
+        int.from_bytes(real.serial, "big"))
+    algorithm: hashes.SHA256 | hashes.SHA384 | hashes.SHA512 = hashes.SHA256()
+    if real.der is not None:
+        template = x509.load_der_x509_certificate(real.der)
+        builder = (builder.subject_name(template.subject).issuer_name(template.issuer)
+                   .not_valid_before(template.not_valid_before_utc)
+                   .not_valid_after(template.not_valid_after_utc))
+        for extension in template.extensions:
+            builder = builder.add_extension(_rekeyed(extension.value, key), extension.critical)
+        if isinstance(template.signature_hash_algorithm, hashes.SHA384 | hashes.SHA512):
+            algorithm = template.signature_hash_algorithm  # else SHA-256, as CUCM signs
+    else:
+        start = not_before.astimezone(dt.UTC).replace(microsecond=0)
+        builder = (builder.subject_name(name_from_text(real.subject))
+                   .issuer_name(name_from_text(real.issuer)).not_valid_before(start)
+                   .not_valid_after(_years_later(start, years)))
+        for extension, critical in _extensions(role, key.public_key()):
+            builder = builder.add_extension(extension, critical)
+    return Certificate(role, builder.sign(key, algorithm), key, real)
+
+
+def _rekeyed(value: x509.ExtensionType, key: rsa.RSAPrivateKey) -> x509.ExtensionType:
+    """An extension of the real certificate for its twin: key identifiers of the new key."""
+    if isinstance(value, x509.SubjectKeyIdentifier):
+        return x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    if isinstance(value, x509.AuthorityKeyIdentifier):
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+    return value
+
+
 class CertificateFactory:
     """Issues certificates for one cluster: keys from a ``KeySource``, serials from a seeded RNG.
 
@@ -215,3 +297,11 @@ class CertificateFactory:
               years: int = 5) -> Certificate:
         return make_certificate(role, common_name, self.organisation, self.keys.next_key(bits),
                                 serial=self.serial(), not_before=not_before, years=years)
+
+    def twin(self, real: RealCertificate, not_before: dt.datetime, years: int = 5
+             ) -> Certificate:
+        """The re-keyed twin of an imported certificate (``twin_certificate``), with the next
+        key of its size: no serial is drawn, so the simulated certificates after it keep
+        theirs."""
+        return twin_certificate(real, self.keys.next_key(real.key_bits), not_before=not_before,
+                                years=years)
