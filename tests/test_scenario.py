@@ -443,7 +443,7 @@ def test_seed_argument_wins(tmp_path):
 @pytest.mark.parametrize(("override", "message"), [
     ("phones.0.cont=5", "--set phones.0.cont=5 [phones.0.cont]: unknown key 'cont'; did you mean "
      "'count'? (valid keys: name, count, model, firmware, itl_support, tftp, cm_group, "
-     "initial_itl, initial_ctl, settings_access, web_access, availability)"),
+     "initial_itl, initial_itl_from, initial_ctl, settings_access, web_access, availability)"),
     ("simulation.duration=5 mins",
      f"--set simulation.duration=5 mins [simulation.duration]: '5 mins' {DOES_NOT_PARSE}"),
     ("phones.0.availability={ offline_share = 2 }", "--set phones.0.availability={ "

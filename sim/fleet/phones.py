@@ -7,6 +7,7 @@ same ITL points at the same parsed ``TrustList``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sim.cluster.cluster import Cluster
@@ -14,6 +15,8 @@ from sim.cluster.phone import PhoneTrust
 from sim.cluster.served import ConfigProfile, SignedConfig
 from sim.cluster.variants import ItlVariants
 from sim.fleet.collector import OFFLINE
+from sim.scenario.inventory import Inventory
+from sim.scenario.populations import Population
 from sim.trust.trustlist import TrustList
 
 MAC_BASE = 0x0011_2200_0000
@@ -62,6 +65,16 @@ class Phone:
 def phone_name(index: int) -> str:
     """``SEP<MAC>``, the device name CUCM uses (MACs are consecutive from ``MAC_BASE``)."""
     return f"SEP{MAC_BASE + index:012X}"
+
+
+def device_names(populations: Iterable[Population], inventory: Inventory | None) -> list[str]:
+    """Every phone's device name in fleet order (populations in order, ``count`` phones each):
+    the inventory's real names for its population (``[inventory]``), else ``phone_name``."""
+    names: list[str] = []
+    for pop in populations:
+        real = inventory.names.get(pop.name, ()) if inventory else ()
+        names.extend(real or [phone_name(len(names) + i) for i in range(pop.count)])
+    return names
 
 
 def initial_trust(kind: str, itl_support: bool, variants: ItlVariants,

@@ -28,7 +28,14 @@ from sim.cluster.variants import itl_variants
 from sim.cluster.versions import parse_firmware, sends_devicetlinfo
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.model import FleetModel, PerObject, Sampler
-from sim.fleet.phones import Group, Phone, cm_group_order, initial_trust, phone_name, tftp_order
+from sim.fleet.phones import (
+    Group,
+    Phone,
+    cm_group_order,
+    device_names,
+    initial_trust,
+    tftp_order,
+)
 from sim.fleet.series import (
     Steps,
     grid_times,
@@ -159,7 +166,7 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     _run_without_gc(env, scenario.duration + 1e-9)
     loop_time = time.perf_counter() - loop_started
     simulated_events = next(env._eid)  # SimPy's running event id: events scheduled so far
-    names = [phone_name(p.index) for p in phones]
+    names = device_names(scenario.populations, scenario.inventory)
     report = _devicetlinfo(model, names)
     summary = summarise(model, scenario, simulated_events,
                         Counter(str(row[DEVICETLINFO_STATUS]) for row in report),
@@ -206,8 +213,9 @@ def _add_sftp(cluster: Cluster, scenario: Scenario) -> None:
 
 def _fleet(cluster: Cluster, scenario: Scenario) -> tuple[list[Group], list[Phone]]:
     """Groups and phones with their installed files and config at t = 0: the ITL and config
-    their first TFTP server serves (or an ``initial_itl`` variant), DHCP option 150 pointing at
-    the TFTP nodes' addresses (A3a)."""
+    their first TFTP server serves, or the node ``initial_itl_from`` names (or an
+    ``initial_itl`` variant of it), DHCP option 150 pointing at the TFTP nodes' addresses
+    (A3a)."""
     groups: list[Group] = []
     phones: list[Phone] = []
     for index, pop in enumerate(scenario.populations):
@@ -219,13 +227,15 @@ def _fleet(cluster: Cluster, scenario: Scenario) -> tuple[list[Group], list[Phon
                           parse_firmware(pop.firmware)),
                       option150={name: cluster.node(name).ip for name in tftp_names})
         groups.append(group)
-        variants = itl_variants(cluster, tftp_names[0])
+        held = pop.initial_itl_from or tftp_names[0]  # the TFTP server the phones used last
+        variants = itl_variants(cluster, held)
         ctl = variants.ctl if pop.initial_ctl else None
-        config = tftp.served_config(cluster, cluster.served[tftp_names[0]], profile)
+        config = tftp.served_config(cluster, cluster.served[held], profile)
         for _ in range(pop.count):
             trust = initial_trust(pop.initial_itl, pop.itl_support, variants, ctl)
             phone = Phone(len(phones), group, trust, online=True)
             phone.config = config
+            phone.tftp_used = held
             phones.append(phone)
     return groups, phones
 

@@ -11,10 +11,12 @@ import datetime as dt
 import ipaddress
 import zoneinfo
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sim.cluster.spec import SERVICES, ClusterSpec, NodeSpec
 from sim.cluster.versions import parse_version
+from sim.scenario.certfile import with_certificates
 from sim.scenario.names import domain_name, host_name
 from sim.scenario.schema import ArrayOf, Table, Value, suggest, validate
 from sim.scenario.tomlsource import TomlSource
@@ -92,6 +94,10 @@ CLUSTER_SCHEMA = Table({
                            "default UTC)"),
     "organisation": Table({k: Value(str) for k in ("ou", "o", "l", "st", "c")}),
     "nodes": ArrayOf(NODE_SCHEMA, min_items=1),
+    "certificates": Value(str, None, help="a file of real certificates the nodes start with "
+                                          "(itlsim import writes it; sim.scenario.certfile), "
+                                          "relative to this file (default: none, every "
+                                          "certificate simulated)"),
 })
 
 
@@ -118,8 +124,12 @@ def cluster_from(source: TomlSource, data: dict[str, Any], at: tuple = ("cluster
                                                  "e.g. 2014-02-26T18:24:27Z") from None
     if issued.tzinfo is None:
         issued = issued.replace(tzinfo=dt.UTC)
+    version = parse_version(data["version"])
+    if data["certificates"] is not None:
+        nodes = with_certificates(Path(source.path).parent / data["certificates"], nodes,
+                                  version)
     return ClusterSpec(
-        name=data["name"], version=parse_version(data["version"]), domain=data["domain"],
+        name=data["name"], version=version, domain=data["domain"],
         security_mode=data["security_mode"], issued=issued,
         security_password=data["security_password"],
         organisation=Organisation(**data["organisation"]), nodes=nodes,

@@ -57,7 +57,9 @@ AVAILABILITY = Table({
 POPULATION = Table({
     "name": Value(str, check=population_name, help="unique population name, at most 50 "
                   "characters (required)"),
-    "count": Value(int, check=at_least(1), help="number of phones (required)"),
+    "count": Value(int, None, check=at_least(1), help="number of phones (default: the rows "
+                   "of the scenario's [inventory] that name the population; without them it "
+                   "must be given)"),
     "model": Value(str, "CP-8841", help="default CP-8841"),
     "firmware": Value(str, "12.8(1)", check=_firmware, help=(
         "firmware version or load name, e.g. '12.8(1)' or 'sip88xx.14-2-1-0001-14': 9.4(1) and "
@@ -72,6 +74,9 @@ POPULATION = Table({
         "ITL at t=0: 'current' (what the first TFTP server serves), 'none' (P1), 'pre10' "
         "(received under 9.x: no ITLRecovery record, section 2), 'empty' (rollback, P6); "
         "default 'current' ('none' when itl_support = false)")),
+    "initial_itl_from": Value(str, None, help=(
+        "the TFTP node whose ITL the phones hold at t=0 and that they used last, e.g. from "
+        "their reported ITL hash (default: their first TFTP server)")),
     "initial_ctl": Value(bool, None, help="holds the CTL at t=0 (default: true when the "
                          "cluster is mixed, P3)"),
     "settings_access": Value(bool, True, help="settings menu enabled: ITL erase from the menu "
@@ -108,6 +113,7 @@ class Population:
     settings_access: bool
     web_access: bool
     availability: Availability
+    initial_itl_from: str | None = None
 
 
 def population_from(source: TomlSource, data: dict[str, Any], cluster: ClusterSpec,
@@ -117,6 +123,12 @@ def population_from(source: TomlSource, data: dict[str, Any], cluster: ClusterSp
     if not data["itl_support"] and initial_itl != "none":
         raise source.error(at + ("initial_itl",), "a phone without ITL support holds no ITL "
                                                   "(itl_support = false, P8); use 'none'")
+    tftp_nodes = [node.name for node in cluster.nodes if "TFTP" in node.services]
+    held = data["initial_itl_from"]
+    if held not in (None, *tftp_nodes):
+        raise source.error(at + ("initial_itl_from",), f"{held!r} is not a TFTP node"
+                                                       f"{suggest(held, tftp_nodes)} (TFTP "
+                                                       f"nodes: {', '.join(tftp_nodes)})")
     fields = {**data, "initial_itl": initial_itl,
               "tftp": _node_list(source, data["tftp"], cluster, "TFTP", at + ("tftp",)),
               "cm_group": _node_list(source, data["cm_group"], cluster, "CallManager",

@@ -28,6 +28,7 @@ from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import DAY, duration, human_duration, positive
 from sim.scenario.events import Event, EventContext, SftpServer, build_events, parse_event
+from sim.scenario.inventory import INVENTORY, Inventory, fill_counts, load_inventory
 from sim.scenario.names import folder_name
 from sim.scenario.overrides import apply_overrides, set_key
 from sim.scenario.populations import POPULATION, Population, population_from
@@ -158,6 +159,7 @@ SCENARIO_SCHEMA = Table({
     "sftp": ArrayOf(SFTP),
     "recovery": RECOVERY,
     "assumptions": ASSUMPTIONS_SCHEMA,
+    "inventory": INVENTORY,
 })
 
 
@@ -223,6 +225,8 @@ class Scenario:
     start: dt.datetime | None = None
     warnings: tuple[str, ...] = ()
     """Events CUCM will refuse (``sim.scenario.events``): valid, but worth a look."""
+    inventory: Inventory | None = None
+    """Real device names by population (``[inventory]``, ``sim.scenario.inventory``)."""
 
     @property
     def phone_count(self) -> int:
@@ -280,6 +284,8 @@ def _build(source: TomlSource) -> Scenario:
     data = validate(source, SCENARIO_SCHEMA)
     simulation = data["simulation"]
     cluster = cluster_from(source, data["cluster"])
+    inventory = load_inventory(source, data["inventory"], [p["name"] for p in data["phones"]])
+    fill_counts(source, data["phones"], inventory)
     populations = tuple(population_from(source, p, cluster, ("phones", i))
                         for i, p in enumerate(data["phones"]))
     _unique(source, [p.name for p in populations], ("phones",), "name")
@@ -299,7 +305,7 @@ def _build(source: TomlSource) -> Scenario:
         phone_boot=PhoneBootSpec(**data["phone_boot"]), populations=populations,
         events=events, sftp=sftp, recovery=recovery,
         assumptions=MappingProxyType(data["assumptions"]), start=simulation["start"],
-        warnings=tuple(context.warnings))
+        warnings=tuple(context.warnings), inventory=inventory)
 
 
 def stem_name(source: TomlSource, key: KeyPath) -> str:
@@ -339,11 +345,17 @@ def _recovery(source: TomlSource, data: dict[str, Any], end: float) -> RecoveryS
 def resolved_dict(scenario: Scenario) -> dict[str, Any]:
     """The scenario in file layout with every default filled, as plain JSON-able data.
 
-    Times are seconds, distributions inline tables, events in file order; ``None`` values
-    ("never", "not used") are left out and ``path`` is not part of it (it is not identity).
+    Times are seconds, distributions inline tables, events in file order, bytes (imported
+    certificates) hex; ``None`` values ("never", "not used") are left out and ``path`` is not
+    part of it (it is not identity): the inventory counts by its SHA-256 and size, imported
+    certificates by their content (``imported_certificates``, which a scenario file does not
+    read back: it names the certificates file).
     """
     cluster = _plain(scenario.cluster)
     cluster["version"] = "{}.{}".format(*scenario.cluster.version)
+    imported = {node["name"]: node.pop("certificates") for node in cluster["nodes"]}
+    if any(imported.values()):  # by content: the file's name is not identity, its bytes are
+        cluster["imported_certificates"] = {n: c for n, c in imported.items() if c}
     return {
         "simulation": _plain({"name": scenario.name, "description": scenario.description,
                               "duration": scenario.duration, "seed": scenario.seed,
@@ -357,6 +369,8 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
         "sftp": _plain(scenario.sftp),
         "recovery": _plain(scenario.recovery),
         "assumptions": _plain(scenario.assumptions),
+        **({"inventory": {"sha256": scenario.inventory.sha256,
+                          "devices": scenario.inventory.devices}} if scenario.inventory else {}),
     }
 
 
@@ -380,4 +394,6 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
     return value
