@@ -233,6 +233,45 @@ def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ..
         click.echo(f"  {where}")
 
 
+@main.command("import")
+@click.option("--itl", multiple=True, metavar="FILE",
+              help="ITLFile.tlv or pasted `show itl` text of a TFTP node (repeatable: one per "
+                   "TFTP node).")
+@click.option("--ctl", metavar="FILE", help="CTLFile.tlv or pasted `show ctl` text.")
+@click.option("--phones", metavar="FILE",
+              help="BAT 'Export Phones' CSV (All or Specific Details) or AXL listPhone JSON.")
+@click.option("--device-pools", metavar="FILE",
+              help="Device pool -> CM group and TFTP servers (TOML; needed with --phones).")
+@click.option("--itl-status", metavar="FILE",
+              help="CSV of the phones' reported ITL hashes / ITL File Status.")
+@click.option("--plan", metavar="FILE",
+              help="TOML with [simulation], [[events]], [recovery], ...: the change to simulate.")
+@click.option("--version", "version", metavar="RELEASE",
+              help="CUCM release, within the era the files show (default: one of that era).")
+@click.option("--publisher", metavar="NODE",
+              help="The publisher, where the files do not name it (8.x-9.x without a CTL).")
+@click.option("--name", metavar="NAME", help="Cluster and scenario name (default: the first "
+                                             "label of the domain).")
+@click.option("--unknown-itl", type=click.Choice(["pre10", "current", "none"]), default="pre10",
+              show_default=True,
+              help="The ITL of phones that reported a hash no imported ITL has.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for scenario.toml, inventory.csv and certificates.toml.")
+def import_(itl: tuple[str, ...], ctl: str | None, phones: str | None,
+            device_pools: str | None, itl_status: str | None, plan: str | None,
+            version: str | None, publisher: str | None, name: str | None, unknown_itl: str,
+            out: str) -> None:
+    """Build a scenario from a real cluster's ITL/CTL files and phone exports."""
+    from sim.importer.clusterspec import ClusterOptions
+    from sim.output.importjob import ImportRequest, import_scenario
+
+    request = ImportRequest(out=out, itl=itl, ctl=ctl, phones=phones, device_pools=device_pools,
+                            itl_status=itl_status, plan=plan, unknown_itl=unknown_itl,
+                            options=ClusterOptions(name=name, version=version,
+                                                   publisher=publisher))
+    click.echo(import_scenario(request).describe())
+
+
 @main.command("sweep")
 @click.argument("sweep_file", metavar="SWEEP.toml")
 @click.option("--dry-run", is_flag=True, help="Print the points and what is stored; run nothing.")

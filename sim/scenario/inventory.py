@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,7 +59,11 @@ def load_inventory(source: TomlSource, data: dict[str, Any], populations: list[s
         return None
     path = str(Path(source.path).parent / data["file"])
     raw = _read(source, path)
-    reader = csv.DictReader(raw.decode("utf-8-sig").splitlines())
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"not UTF-8 text (byte {err.start})", path=path) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise ConfigError(f"no column {missing[0]!r}; an inventory needs the columns "
@@ -66,10 +71,12 @@ def load_inventory(source: TomlSource, data: dict[str, Any], populations: list[s
                           path=path, line=1)
     names: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
-    for line, row in enumerate(reader, start=2):
+    line = reader.line_num + 1  # where the next row starts (quoted line breaks counted)
+    for row in reader:
         name, population = row["device_name"] or "", row["population"] or ""
         _check_row(path, line, name, population, populations, seen)
         names.setdefault(population, []).append(name)
+        line = reader.line_num + 1
     return Inventory(path, hashlib.sha256(raw).hexdigest(),
                      {pop: tuple(found) for pop, found in names.items()})
 
