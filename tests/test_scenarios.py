@@ -175,6 +175,7 @@ def check_hostname_change_localkey(r: Run) -> None:
     assert s["locked_peak"] == r.total == 300
     assert s["lock_reasons"] == {"itl-signer-unknown,tvs-untrusted": r.total}
     bulk_recovered_everything(r, r.total)
+    assert s["recovered_tvs"] == 0  # the reset ITL's signer, ITLRecovery, is a SAST they hold
     all_match(r)
 
 
@@ -310,6 +311,7 @@ def check_cert_renewal_tn225746(r: Run) -> None:
     assert r.count_at("locked", 89 * 60) == r.total  # 20:59, before the reset
     assert r.reasons("trusted", after=90 * 60)["itl:tvs,config:tvs"] == r.total
     bulk_recovered_everything(r, r.total)
+    assert s["recovered_tvs"] == r.total  # the recovering boot took the reset ITL via TVS
     assert s["registered_final"] == r.total
     all_match(r)
 

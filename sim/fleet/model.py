@@ -265,6 +265,7 @@ class FleetModel:
             phone.trust.status = ""
             if phone.locked:
                 phone.locked = False
+                phone.recovered_by_tvs = any(d.via.startswith("tvs") for d in (ctl, itl, config))
                 self.collector.recovered(self.env.now, phone.fixed_by_hand)
             taken = f"ctl:{ctl.via}," if ctl.via not in ("none", "unchanged") else ""
             self.set_state(phone, self.settled_state(phone),

@@ -42,7 +42,8 @@ class Phone:
     """One phone: its trust, its state, and what the run needs to know about its history."""
 
     __slots__ = ("index", "group", "trust", "state", "epoch", "online", "registered",
-                 "tftp_used", "config", "was_locked", "locked", "fixed_by_hand", "queued")
+                 "tftp_used", "config", "was_locked", "locked", "fixed_by_hand", "queued",
+                 "recovered_by_tvs")
 
     def __init__(self, index: int, group: Group, trust: PhoneTrust, online: bool):
         self.index = index
@@ -60,6 +61,7 @@ class Phone:
         self.locked = False  # locked at its last boot: its next good boot is a recovery
         self.fixed_by_hand = False
         self.queued = False
+        self.recovered_by_tvs = False  # its last recovery took a file through TVS (P5)
 
 
 def phone_name(index: int) -> str:

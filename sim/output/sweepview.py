@@ -30,6 +30,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "ever_locked": ("phones locked at some time", "phones"),
     "lock_events": ("lock events (a phone can lock more than once)", "lock events"),
     "recovered_bulk": ("locked phones recovered without a technician", "phones"),
+    "recovered_tvs": ("locked phones recovered through TVS", "phones"),
     "recovered_manual": ("locked phones recovered by a technician", "phones"),
     "not_recovered": ("locked phones never recovered", "phones"),
     "change_start_s": ("time of the change (first disruptive operation or lock)", TIME),
