@@ -229,6 +229,8 @@ def check_pre10_fleet_technicians(r: Run) -> None:
     assert r.count_at("locked", DAY + 7 * HOUR) == 20  # the 5% 9.x-era phones
     assert (s["recovered_bulk"], s["recovered_manual"], s["not_recovered"]) == (380, 20, 0)
     assert (s["remote_fixes"], s["manual_visits"]) == (12, 8)
+    # remote resets 20 s each, menu visits uniform 10-20 min (the [recovery] defaults)
+    assert (12 * 20 + 8 * 600) / 3600 <= s["technician_hours"] <= (12 * 20 + 8 * 1200) / 3600
     assert s["locked_final"] == 0
     # each phone locks once: the 9.x-era phones stay unregistered, so the later resets do not
     # reach them (P9a); their retries fail the same way without a new lock

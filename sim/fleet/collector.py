@@ -72,6 +72,8 @@ class Collector:
     boots: int = 0
     manual_visits: int = 0
     remote_fixes: int = 0
+    technician_seconds: float = 0.0
+    """Time technicians spent on finished fixes (visits, re-provisioning, remote resets)."""
     reasons: dict[str, int] = field(default_factory=dict)
     """Lock events per reason (a phone that locks twice counts twice)."""
     unregistered: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))

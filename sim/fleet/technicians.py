@@ -67,7 +67,9 @@ class Technicians:
                 continue
             yield from self._within_hours()
             method = self.method_for(phone)
-            yield self.env.timeout(self.duration(method))
+            spent = self.duration(method)
+            yield self.env.timeout(spent)
+            self.model.collector.technician_seconds += spent
             self.fix(phone, method)
 
     def _next_locked(self) -> Phone | None:

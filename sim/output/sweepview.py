@@ -24,6 +24,7 @@ from sim.sweep.store import SweepStore
 
 TIME = "s"  # the unit of metrics that are durations in seconds
 PHONE_HOURS = "phone-hours"
+HOURS = "hours"  # work time, not a count
 METRICS: dict[str, tuple[str, str]] = {
     "locked_peak": ("most phones locked at once", "phones"),
     "locked_final": ("phones still locked at the end", "phones"),
@@ -32,6 +33,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "recovered_bulk": ("locked phones recovered without a technician", "phones"),
     "recovered_tvs": ("locked phones recovered through TVS", "phones"),
     "recovered_manual": ("locked phones recovered by a technician", "phones"),
+    "technician_hours": ("technician hours (visits, re-provisioning, remote resets)", HOURS),
     "not_recovered": ("locked phones never recovered", "phones"),
     "change_start_s": ("time of the change (first disruptive operation or lock)", TIME),
     "time_to_99pct_locked_recovered_s": (
@@ -79,7 +81,7 @@ def metric_label(name: str) -> tuple[str, str]:
 
 def is_count(unit: str) -> bool:
     """Metrics in a plural noun are counts: integer ticks."""
-    return unit not in ("", TIME, PHONE_HOURS)
+    return unit not in ("", TIME, PHONE_HOURS, HOURS)
 
 
 def with_unit(label: str, unit: str) -> str:
