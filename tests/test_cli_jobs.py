@@ -98,11 +98,14 @@ def test_run_writes_every_result_file_and_reruns_are_byte_identical(scenario: Pa
     first = run_files(scenario, tmp_path / "a")
     second = run_files(scenario, tmp_path / "b")
     assert set(first) == {"summary.json", "timeseries.csv", "recoveries.csv", "events.jsonl",
-                          "devicetlinfo.csv", "recovery.png", "run.json"}
+                          "devicetlinfo.csv", "recovery.png", "recovery.svg", "scenario.json",
+                          "run.json"}
     for name in ("summary.json", "timeseries.csv", "recoveries.csv", "events.jsonl",
-                 "devicetlinfo.csv", "recovery.png"):
+                 "devicetlinfo.csv", "recovery.png", "recovery.svg", "scenario.json"):
         assert first[name] == second[name], name
     assert first["recovery.png"].startswith(b"\x89PNG")
+    assert b"<svg" in first["recovery.svg"][:500]
+    assert json.loads(first["scenario.json"])["simulation"]["name"] == "small"
     other_seed = run_files(scenario, tmp_path / "c", "--seed", "4")
     assert other_seed["events.jsonl"] != first["events.jsonl"]
 

@@ -61,10 +61,13 @@ EVENT_LOOK: dict[str, dict[str, Any]] = {
 WIDTH = 11.0
 
 
-def recovery_plot(result: RunResult, path: Path) -> None:
-    """Write ``recovery.png`` (deterministic bytes)."""
+def recovery_plot(result: RunResult, path: Path, *more: Path) -> None:
+    """Write ``recovery.png`` (and the same figure to ``more`` paths, e.g. the SVG the report
+    inlines), deterministic bytes."""
     with style.style():
-        style.save(recovery_figure(result), path)
+        figure = recovery_figure(result)
+        for target in (path, *more):
+            style.save(figure, target)
 
 
 def recovery_figure(result: RunResult) -> Figure:

@@ -3,6 +3,8 @@
 ``results/<scenario>/<run id>/`` holds ``summary.json``, ``timeseries.csv`` (tidy: one row per
 time and state), ``recoveries.csv`` (cumulative recoveries by method), the event log
 (``sim.output.eventlog``: ``events.jsonl`` by default), ``devicetlinfo.csv``, ``recovery.png``
+and ``recovery.svg`` (the same figure, for the report), ``scenario.json`` (the scenario as
+simulated, every default filled), ``inventory.csv`` (the scenario's inventory, when it has one)
 and ``run.json`` (provenance and wall time). ``sim.output.publish`` writes them into a staging
 folder and publishes it only when complete, so an interrupted run never leaves half a result
 and concurrent runs of one scenario do not collide.
@@ -25,12 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.errors import ConfigError
 from sim.fleet.collector import exact
 from sim.fleet.run import RunResult
+from sim.output.certprovenance import certificate_provenance
 from sim.output.eventlog import write_event_log
 from sim.output.formats import at, count, number, span
 from sim.output.plots import recovery_plot
 from sim.output.publish import Published, publish_folder
+from sim.scenario.scenario import resolved_dict
 
 DEVICETLINFO_HEADER = ("phone", "population", "tftp_server", "phone_itl_sha1",
                        "tftp_itl_sha1", "itl_file_status", "recoverable_by_bulk_reset", "state",
@@ -60,12 +65,29 @@ def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any],
               recoveries_rows(result))
     write_event_log(result, folder, event_log)
     write_csv(folder / "devicetlinfo.csv", DEVICETLINFO_HEADER, result.devicetlinfo)
-    recovery_plot(result, folder / "recovery.png")
+    recovery_plot(result, folder / "recovery.png", folder / "recovery.svg")
+    (folder / "scenario.json").write_text(json.dumps(resolved_dict(result.scenario), indent=2,
+                                                     sort_keys=True) + "\n")
+    _copy_inventory(result, folder)
     run = {**provenance, "assumptions": result.summary["assumptions"], "event_log": event_log,
+           "certificates": certificate_provenance(result.scenario),
            "itlsim_version": __version__, "python": platform.python_version(),
            "wall_time_s": round(result.wall_time, 3),
            "summary_sha256": hashlib.sha256((folder / "summary.json").read_bytes()).hexdigest()}
     (folder / "run.json").write_text(json.dumps(run, indent=2, sort_keys=True) + "\n")
+
+
+def _copy_inventory(result: RunResult, folder: Path) -> None:
+    """The scenario's inventory as simulated (``[inventory]``): the report's work list needs
+    the device pools and models, and a run folder must stand on its own."""
+    inventory = result.scenario.inventory
+    if inventory is None:
+        return
+    data = Path(inventory.path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != inventory.sha256:
+        raise ConfigError("changed while the run was simulated; run again",
+                          path=inventory.path)
+    (folder / "inventory.csv").write_bytes(data)
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

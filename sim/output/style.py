@@ -30,6 +30,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.output.formats import count, wall_clock
+from sim.output.svgtext import figure_svg
 
 # Okabe & Ito, "Color Universal Design" (2008): distinguishable with every common colour-vision
 # deficiency.
@@ -45,7 +46,7 @@ STYLE: dict[Any, Any] = {
     "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False,
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": 100,
-    "svg.hashsalt": "itlsim",  # stable SVG ids: byte-identical reruns
+    "svg.hashsalt": "itlsim",  # a fixed salt; svgtext renumbers the ids for identical reruns
     "axes.prop_cycle": cycler(color=list(CYCLE)),
 }
 # ConciseDateFormatter by tick level (years, months, days, hours, minutes, seconds): days as
@@ -73,8 +74,10 @@ def figure(width: float, height: float) -> Figure:
 def save(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as PNG or SVG (by suffix) with deterministic bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {"Software": None} if path.suffix == ".png" else {"Date": None}
-    fig.savefig(path, metadata=metadata)
+    if path.suffix == ".svg":
+        path.write_text(figure_svg(fig), encoding="utf-8")
+    else:
+        fig.savefig(path, metadata={"Software": None})
     return path
 
 
