@@ -272,6 +272,17 @@ def import_(itl: tuple[str, ...], ctl: str | None, phones: str | None,
     click.echo(import_scenario(request).describe())
 
 
+@main.command("report")
+@click.argument("target", metavar="RUN_DIR_OR_SWEEP_DIR")
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="The HTML file to write (default: report.html in the folder).")
+def report(target: str, out: str | None) -> None:
+    """Write one self-contained HTML report of a run or a sweep (no network needed)."""
+    from sim.output.report import write_report
+
+    click.echo(f"wrote {write_report(target, out)}")
+
+
 @main.command("sweep")
 @click.argument("sweep_file", metavar="SWEEP.toml")
 @click.option("--dry-run", is_flag=True, help="Print the points and what is stored; run nothing.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.output import metricdefs
 from sim.scenario.assumptions import ASSUMPTIONS, markdown_table
 
 README = Path(__file__).parents[1] / "README.md"
@@ -18,3 +19,13 @@ def test_readme_assumptions_table_is_generated_from_the_table() -> None:
                                       "import markdown_table; print(markdown_table())'"
     for key, assumption in ASSUMPTIONS.items():
         assert f"| `{key}` |" in block and assumption.replaces in block
+
+
+def test_readme_metrics_table_is_generated_from_the_definitions() -> None:
+    """The report shows the same definitions (sim.output.metricdefs), so both read alike."""
+    text = README.read_text()
+    begin, end = "<!-- metrics:begin -->\n", "\n<!-- metrics:end -->"
+    block = text[text.index(begin) + len(begin):text.index(end)]
+    assert block == metricdefs.markdown_table(), "regenerate it: python -c 'from sim.output." \
+                                                 "metricdefs import markdown_table; " \
+                                                 "print(markdown_table())'"

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.cluster import assumptions as engine
-from sim.scenario.distributions import distribution
-from sim.scenario.schema import Table, Value, at_least
+from sim.scenario.distributions import Distribution, distribution
+from sim.scenario.schema import Table, Value, at_least, validate
+from sim.scenario.tomlsource import TomlSource
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,13 @@ ASSUMPTIONS: dict[str, Assumption] = {
 
 ASSUMPTIONS_SCHEMA = Table({key: a.value for key, a in ASSUMPTIONS.items()}, required=False,
                            help="what itlsim assumes where Cisco is silent (docs/inferences.md)")
+
+
+def documented_values() -> dict[str, Any]:
+    """Every assumption at its documented default, as ``summary.json`` records values
+    (distributions as their plain dict), so a report can tell which ones a run changed."""
+    values = validate(TomlSource("<defaults>", {}), ASSUMPTIONS_SCHEMA, {}, ("assumptions",))
+    return {key: v.to_dict() if isinstance(v, Distribution) else v for key, v in values.items()}
 
 
 def engine_assumptions(values: Mapping[str, Any]) -> engine.Assumptions:

@@ -1,0 +1,191 @@
+"""What a run's report says, read from its run folder only (never from simulation objects).
+
+A run folder stands on its own (``sim.output.runfolder``): ``summary.json`` has the numbers,
+``events.jsonl`` the operations CUCM carried out or refused, ``devicetlinfo.csv`` every phone
+at the end, ``scenario.json`` the scenario as simulated, ``run.json`` the provenance,
+``inventory.csv`` (an imported fleet) the device pools, models and descriptions, and
+``recovery.svg`` the recovery plot. ``read_run`` turns them into plain data for the template.
+
+The work list: the phones a bulk reset (``utils itl reset``, A4) cannot recover, the ones that
+need a technician. A phone is on it when a technician fixed it during the run (a reboot with a
+``manual-`` reason in the event log, section 7) or when at the end its ITL does not let a bulk
+reset reach it (``recoverable_by_bulk_reset`` no in ``devicetlinfo.csv``: its ITL lacks the
+reset ITL's signer, A4a, or it holds a CTL that only a technician deletes, P3b).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sim.errors import ConfigError
+
+REQUIRED_FILES = ("summary.json", "events.jsonl", "devicetlinfo.csv")
+FIXED_BY_HAND = "fixed by a technician during the change"
+CANNOT_RESET = "a bulk reset cannot recover it"
+RAISED = "raised"  # the status of an alert CUCM raised (sim.fleet.timeline.rtmt_alerts)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One event of the timeline as the run carried it out (or CUCM refused it)."""
+
+    at: float
+    action: str
+    command: str
+    node: str
+    note: str
+    status: str
+    message: str
+
+
+class WorkItem(NamedTuple):
+    """A phone on the work list, with what the inventory says about it."""
+
+    device_name: str
+    device_pool: str
+    model: str
+    description: str
+    directory_number: str
+    owner: str
+    population: str
+    why: str
+    state_at_end: str
+    itl_file_status: str
+
+
+WORK_COLUMNS = WorkItem._fields
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """The files of one run folder, parsed."""
+
+    path: Path
+    summary: dict[str, Any]
+    run: dict[str, Any]
+    scenario: dict[str, Any]
+    operations: tuple[Operation, ...]
+    """The scenario's events as carried out (done) or refused, in time order."""
+    alerts: tuple[Operation, ...]
+    """What CUCM raised by itself (the daily RTMT alert while ITLRecovery is not backed up)."""
+    work: tuple[WorkItem, ...]
+    svg: str | None
+    png: bytes | None
+    imported: bool
+
+    @property
+    def sites(self) -> list[tuple[str, str, int]]:
+        """The work list by (device pool, model): how many phones each, largest first."""
+        counts = Counter((w.device_pool, w.model) for w in self.work)
+        return [(pool, model, n) for (pool, model), n in
+                sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+
+    def work_csv(self) -> str:
+        """The work list as CSV (what the page's download holds)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(WORK_COLUMNS)
+        writer.writerows(self.work)
+        return out.getvalue()
+
+
+def read_run(folder: str | Path) -> RunFolder:
+    """Read a run folder; a missing or unreadable file is one ``ConfigError`` line."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ConfigError("no such run folder; expected results/<scenario>/<run id>/ as "
+                          "itlsim run writes it", path=str(path))
+    for name in REQUIRED_FILES:
+        if not (path / name).is_file():
+            raise ConfigError(f"no {name}: not a run folder (itlsim run writes {name})",
+                              path=str(path))
+    scenario = _json(path / "scenario.json") if (path / "scenario.json").exists() else {}
+    inventory = _inventory(path / "inventory.csv")
+    logged = list(_operations(path / "events.jsonl"))
+    return RunFolder(
+        path=path, summary=_json(path / "summary.json"),
+        run=_json(path / "run.json") if (path / "run.json").exists() else {},
+        scenario=scenario, operations=tuple(op for op in logged if op.status != RAISED),
+        alerts=tuple(op for op in logged if op.status == RAISED),
+        work=tuple(_work(path, inventory, scenario)),
+        svg=_text(path / "recovery.svg"),
+        png=(path / "recovery.png").read_bytes() if (path / "recovery.png").exists() else None,
+        imported=bool(inventory))
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot read: {err}", path=str(path)) from None
+    if not isinstance(data, dict):
+        raise ConfigError("expected a JSON object", path=str(path))
+    return data
+
+
+def _text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def _operations(path: Path) -> Iterator[Operation]:
+    """The operation lines of the event log (every scenario event is one, done or refused)."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if '"kind": "operation"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                raise ConfigError("not a JSON line", path=str(path), line=number) from None
+            yield Operation(float(entry["t"]), entry["action"],
+                            entry.get("command") or entry["action"].replace("_", " "),
+                            entry.get("node") or "", entry.get("note", ""),
+                            entry.get("status", "done"), entry.get("message", ""))
+
+
+def _fixed_by_hand(path: Path) -> set[str]:
+    """Phones a technician rebooted (reasons ``manual-remote`` / ``-menu`` / ``-factory``)."""
+    fixed = set()
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if '"reason": "manual-' in line:
+                fixed.add(json.loads(line)["phone"])
+    return fixed
+
+
+def _inventory(path: Path) -> dict[str, dict[str, str]]:
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return {row["device_name"]: row for row in csv.DictReader(handle)}
+
+
+def _work(path: Path, inventory: dict[str, dict[str, str]], scenario: dict[str, Any]
+          ) -> Iterator[WorkItem]:
+    """The work list (module docstring), in device pool, model, device name order."""
+    fixed = _fixed_by_hand(path / "events.jsonl")
+    models = {p["name"]: p.get("model", "") for p in scenario.get("phones", [])}
+    items = []
+    with open(path / "devicetlinfo.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = row["phone"]
+            if name not in fixed and row["recoverable_by_bulk_reset"] != "no":
+                continue
+            why = FIXED_BY_HAND if name in fixed else CANNOT_RESET
+            if name in fixed and row["recoverable_by_bulk_reset"] == "no":
+                why += f"; at the end {CANNOT_RESET}"
+            known = inventory.get(name, {})
+            items.append(WorkItem(
+                name, known.get("device_pool") or row["population"],
+                known.get("model") or models.get(row["population"], ""),
+                known.get("description", ""), known.get("directory_number", ""),
+                known.get("owner", ""), row["population"], why, row["state"],
+                row["itl_file_status"]))
+    yield from sorted(items, key=lambda w: (w.device_pool, w.model, w.device_name))
