@@ -278,7 +278,7 @@ def import_(itl: tuple[str, ...], ctl: str | None, phones: str | None,
               help="The HTML file to write (default: report.html in the folder).")
 def report(target: str, out: str | None) -> None:
     """Write one self-contained HTML report of a run or a sweep (no network needed)."""
-    from sim.output.report import write_report
+    from sim.output.reportjob import write_report
 
     click.echo(f"wrote {write_report(target, out)}")
 

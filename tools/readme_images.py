@@ -3,11 +3,12 @@ summaries the README quotes.
 
     python tools/readme_images.py
 
-Runs the scenarios the README shows (``SCENARIOS``: their ``recovery.png``) and the example
+Runs the scenarios the README shows (``SCENARIOS``: their ``recovery.png``), the example
 sweep it discusses (``SWEEP_PLOTS``: the plots named there, with the sweep file's own
-replications) in a temporary folder, copies the PNGs to docs/img/ and prints each run's text
-summary (the wall time in it varies; everything else is reproducible). About half a minute on
-two cores.
+replications) and the imported example (``REPORT``: a screenshot of its report, taken by
+Debian's Chromium through Playwright as the browser tests do) in a temporary folder, copies the
+PNGs to docs/img/ and prints each run's text summary (the wall time in it varies; everything
+else is reproducible). About half a minute on two cores.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from sim.output.reportjob import write_report
 from sim.output.runfolder import text_summary
 from sim.output.runjob import run_scenario_file
 from sim.output.sweepplots import render
@@ -28,6 +30,10 @@ IMAGES = ROOT / "docs" / "img"
 SCENARIOS = ("hostname-change-localkey", "hold-timer-refusal")
 SWEEP = ROOT / "scenarios" / "sweeps" / "batch_size_vs_serving_count.toml"
 SWEEP_PLOTS = ("outage_p95_s", "time_to_pre_change_working_s")
+REPORT = ROOT / "scenarios" / "imported-cluster" / "scenario.toml"
+REPORT_IMAGE = IMAGES / "report-imported-cluster.png"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def scenario_images(work: Path) -> None:
@@ -50,11 +56,29 @@ def sweep_images(work: Path) -> None:
         print(f"wrote {written.relative_to(ROOT)}")
 
 
+def report_image(work: Path) -> None:
+    """The top of the imported example's report (down to the plot), as a reader sees it."""
+    from playwright.sync_api import sync_playwright
+
+    result, folder = run_scenario_file(str(REPORT), out=str(work), progress=False)
+    print(text_summary(result, Path("results") / folder.relative_to(work)), end="\n\n")
+    page_path = write_report(folder)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 2050})
+        page.goto(page_path.as_uri())
+        page.screenshot(path=str(REPORT_IMAGE))
+        browser.close()
+    print(f"wrote {REPORT_IMAGE.relative_to(ROOT)}")
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         scenario_images(Path(folder))
         sweep_images(Path(folder))
+        report_image(Path(folder))
     for name in SCENARIOS:
         print(f"wrote {(IMAGES / f'{name}.png').relative_to(ROOT)}")
 

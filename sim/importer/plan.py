@@ -67,7 +67,7 @@ def read_plan(path: str | Path) -> Plan:
 
 def _split(lines: list[str]) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]:
     """The ``[simulation]`` section (from its header to the next header) and the other lines,
-    numbered from 1; blank lines at the ends of the rest dropped."""
+    numbered from 1; blank lines at their ends dropped."""
     simulation: list[tuple[int, str]] = []
     rest: list[tuple[int, str]] = []
     current = rest
@@ -76,8 +76,9 @@ def _split(lines: list[str]) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[i
         if header:
             current = simulation if header.group(1) == "simulation" else rest
         current.append((number, line.rstrip()))
-    while rest and not rest[-1][1]:
-        rest.pop()
+    for part in (simulation, rest):
+        while part and not part[-1][1]:
+            part.pop()
     while rest and not rest[0][1]:
         rest.pop(0)
     return tuple(simulation), tuple(rest)

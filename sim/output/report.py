@@ -17,17 +17,15 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from sim import __version__
-from sim.errors import ConfigError
 from sim.output.formats import at, count, number, span
 from sim.output.metricdefs import DEFINITIONS, keys
-from sim.output.reportdata import RunFolder, read_run
+from sim.output.reportdata import RunFolder
 from sim.output.svgtext import inline
 from sim.scenario.assumptions import ASSUMPTIONS, documented_values
 from sim.scenario.events import ACTIONS
@@ -92,7 +90,7 @@ def run_context(folder: RunFolder) -> dict[str, Any]:
         "metrics": [{"label": label, "definition": text,
                      "shown": [(k, value_text(k, s.get(k))) for k in keys(label)]}
                     for label, text in DEFINITIONS],
-        "assumptions": _assumptions(s.get("assumptions", {})),
+        "assumptions": assumption_rows(s.get("assumptions", {})),
         "rules": _rules(folder),
         "run": folder.run,
         "run_id": folder.path.name,
@@ -120,7 +118,7 @@ def figures(s: dict[str, Any]) -> list[dict[str, Any]]:
         ("Locked at the peak", "locked_peak", "at one time"),
         ("Still locked at the end", "locked_final", "of the simulated time"),
         ("Recovered without a technician", "recovered_bulk",
-         f"{count(bulk_reset)} by a bulk reset or a newer ITL, "
+         f"{count(bulk_reset)} from a file they trust (bulk reset, new ITL or CTL), "
          f"{count(s.get('recovered_tvs', 0))} through TVS"),
         ("Recovered by technicians", "recovered_manual",
          f"{count(s['manual_visits'])} visits, {count(s['remote_fixes'])} remote fixes"),
@@ -167,7 +165,7 @@ def _cluster(scenario: dict[str, Any]) -> dict[str, Any]:
             "imported": bool(cluster.get("imported_certificates"))}
 
 
-def _assumptions(used: dict[str, Any]) -> list[dict[str, Any]]:
+def assumption_rows(used: dict[str, Any]) -> list[dict[str, Any]]:
     """Each assumption with the value the run used and whether that is its default."""
     defaults = documented_values()
     return [{"key": key, "value": used.get(key), "default": defaults[key],
@@ -205,25 +203,3 @@ def _csv_href(text: str) -> str:
     """A data: URL of the CSV (UTF-8 with a byte order mark, which Excel needs)."""
     data = base64.b64encode(("\ufeff" + text).encode("utf-8")).decode()
     return f"data:text/csv;charset=utf-8;base64,{data}"
-
-
-def write_report(target: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report of a run folder or a sweep folder; ``out`` defaults to
-    ``report.html`` inside it. Written beside its place and renamed: never half a page."""
-    folder = Path(target)
-    if (folder / "sweep.duckdb").exists():
-        from sim.output.sweepreport import sweep_page
-
-        page = sweep_page(folder)
-    else:
-        page = run_page(read_run(folder))
-    path = Path(out) if out is not None else folder / "report.html"
-    staging = path.with_name(f".{path.name}.writing")
-    try:
-        staging.write_text(page, encoding="utf-8")
-        staging.replace(path)
-    except OSError as err:
-        staging.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write the report: {err.strerror or err}",
-                          path=str(path)) from None
-    return path

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from sim import __version__
 from sim.output import style
-from sim.output.report import _assumptions, environment, value_text
+from sim.output.report import assumption_rows, environment, value_text
 from sim.output.svgtext import figure_svg, inline
 from sim.output.sweepplots import curves_figure, metric_figure
 from sim.output.sweepview import SweepView, metric_label
@@ -62,7 +62,7 @@ def sweep_context(view: SweepView) -> dict[str, Any]:
         "runs": {"ok": int((runs.status == "ok").sum()),
                  "failed": int((runs.status == "failed").sum())},
         "provenance": _provenance(runs),
-        "assumptions": _assumptions(summary.get("assumptions", {})),
+        "assumptions": assumption_rows(summary.get("assumptions", {})),
         "swept_assumptions": [p["path"] for p in info.get("parameters", [])
                               if str(p.get("path") or "").startswith("assumptions.")],
         "confidence": f"{CONFIDENCE:.0%}",

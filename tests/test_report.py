@@ -1,0 +1,119 @@
+"""`itlsim report` without a browser: one self-contained, reproducible page from the files.
+
+The page is read from the run folder alone; it references nothing outside itself (no URL a
+browser would fetch), is the same bytes every time, carries the work list as an embedded CSV,
+and a folder that is not a run folder is one line. The sweep report shows each point's mean and
+interval as the store's statistics compute them. What a browser shows is test_report_browser.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from report_helpers import EXAMPLE, example_report, expected_work
+from test_cli_jobs import invoke
+
+from sim.errors import ConfigError
+from sim.output.reportdata import read_run
+from sim.output.reportjob import write_report
+from sim.output.svgtext import inline, renumber_ids
+from sim.sweep.stats import point_stats
+from sim.sweep.store import SweepStore
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return example_report(tmp_path_factory.mktemp("report"))
+
+
+def test_the_page_needs_nothing_outside_itself(folder: Path) -> None:
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["'](https?:|//)""", page)
+    assert "<link" not in page and "@import" not in page and "url(http" not in page
+    assert page.count("<svg") == 1 and "<style>" in page and "<script>" in page
+
+
+def test_the_same_run_gives_the_same_page(folder: Path, tmp_path: Path) -> None:
+    again = write_report(folder, tmp_path / "again.html")
+    assert again.read_bytes() == (folder / "report.html").read_bytes()
+
+
+def test_the_page_carries_the_work_list_as_csv(folder: Path) -> None:
+    """The download link's data: URL (what a browser without script saves) holds the work
+    list: the phones a bulk reset cannot recover (A4a, P3b) or a technician fixed."""
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    (encoded,) = re.findall(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', page)
+    rows = list(csv.DictReader(io.StringIO(base64.b64decode(encoded).decode("utf-8-sig"))))
+    assert {r["device_name"] for r in rows} == expected_work(folder)
+    assert all(r["why"] and r["device_pool"].startswith("DP_") for r in rows)
+
+
+def test_the_work_list_groups_by_site_and_model(folder: Path) -> None:
+    run = read_run(folder)
+    assert sum(n for _, _, n in run.sites) == len(run.work) == len(expected_work(folder))
+    assert run.sites == sorted(run.sites, key=lambda s: (-s[2], s[0], s[1]))
+
+
+def test_a_folder_that_is_not_a_run_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        write_report(tmp_path)
+    assert str(caught.value) == (f"{tmp_path}: no summary.json: not a run folder (itlsim run "
+                                 "writes summary.json)")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_inlined_svgs_do_not_share_ids() -> None:
+    """Two figures on one page: ids prefixed per figure, references follow, colours stay."""
+    svg = ('<?xml version="1.0"?>\n<svg width="10pt" height="5pt" viewBox="0 0 10 5">'
+           '<metadata>x</metadata><defs><clipPath id="p0123456789"/></defs>'
+           '<path clip-path="url(#p0123456789)" style="fill: #d55e00"/>'
+           '<use xlink:href="#DejaVuSans-31"/></svg>')
+    shown = inline(renumber_ids(svg), "fig", "a <plot>")
+    assert shown.startswith('<svg role="img" viewBox="0 0 10 5"><title>a &lt;plot&gt;</title>')
+    assert 'id="fig-p1"' in shown and "url(#fig-p1)" in shown
+    assert 'href="#fig-DejaVuSans-31"' in shown and "#d55e00" in shown
+    assert "metadata" not in shown and "pt" not in shown.split(">")[0]
+
+
+SWEEP = """
+[sweep]
+name = "tiny"
+base = "{base}"
+replications = 2
+root_seed = 5
+metrics = ["locked_peak", "outage_p95_s"]
+
+[parameters.register]
+path = "assumptions.locked_phones_register"
+values = [false, true]
+categorical = true
+label = "locked phones register"
+
+[parameters.duration]
+path = "simulation.duration"
+values = ["3h"]
+"""
+
+
+def test_the_sweep_report_shows_each_points_mean_and_interval(tmp_path: Path) -> None:
+    sweep = tmp_path / "tiny.toml"
+    sweep.write_text(SWEEP.format(base=EXAMPLE / "scenario.toml"))
+    result = invoke("sweep", str(sweep), "--out", str(tmp_path / "store"), "--workers", "1",
+                    "--quiet")
+    assert result.exit_code == 0, result.output
+    path = write_report(tmp_path / "store")
+    page = path.read_text(encoding="utf-8")
+    assert page.count("<svg") == 3  # curves and one plot per metric, with their intervals
+    assert 'src="http' not in page
+    with SweepStore.open(tmp_path / "store", read_only=True) as store:
+        stats = point_stats(store, ["locked_peak", "outage_p95_s"])
+    shown = re.findall(r'data-metric="([a-z0-9_]+)" data-mean="([^"]*)"', page)
+    expected = [(row.metric, row.mean) for row in stats.sort_values(
+        ["point_index", "metric"]).itertuples()]
+    assert sorted((m, float(v)) for m, v in shown) == sorted(expected)
+    assert "assumptions.locked_phones_register" in page
