@@ -197,3 +197,33 @@ def test_a_real_cucm_ctl_alone_gives_a_runnable_cluster(tmp_path: Path) -> None:
 def test_a_changed_version_must_stay_in_the_files_era(tmp_path: Path) -> None:
     import_scenario(request(tmp_path / "v14", options=ClusterOptions(version="14")))
     assert load_scenario(tmp_path / "v14" / "scenario.toml").cluster.version == (14, 0)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/testdata is not beside the project")
+def test_a_third_party_itl_is_refused_in_one_line(tmp_path: Path) -> None:
+    """shared/testdata's ITL was built for an Asterisk setup: no TFTP record names a CUCM node."""
+    from sim.errors import ArtefactError
+
+    with pytest.raises(ArtefactError) as caught:
+        import_scenario(ImportRequest(out=str(tmp_path / "x"),
+                                      itl=(str(SHARED / "usecallmanager-itl.tlv"),)))
+    assert str(caught.value).endswith(
+        "usecallmanager-itl.tlv: not an ITL a CUCM TFTP server serves: it needs exactly one "
+        "TFTP or CCM+TFTP record naming the node, found 0 (record functions: 0, 1, 7)")
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_command_line_import_and_its_errors(tmp_path: Path) -> None:
+    """`itlsim import` prints what it wrote; bad input is one line on stderr and exit code 2."""
+    from test_cli_jobs import invoke
+
+    good = invoke("import", "--itl", str(DATA / "ITLFile-cucm-pub.tlv"), "--phones",
+                  str(DATA / "listphone.json"), "--device-pools", str(DATA / "devicepools.toml"),
+                  "--out", str(tmp_path / "cli"))
+    assert good.exit_code == 0, good.output
+    assert "208 phones in 12 populations" in good.output  # no status file: all current
+    assert load_scenario(tmp_path / "cli" / "scenario.toml").phone_count == 208
+    bad = invoke("import", "--itl", str(DATA / "CTLFile.tlv"), "--out", str(tmp_path / "bad"))
+    assert bad.exit_code == 2
+    assert bad.output == f"itlsim: {DATA / 'CTLFile.tlv'}: this is a CTL, not an ITL; give it " \
+                         "with --ctl\n"

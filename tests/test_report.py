@@ -117,3 +117,11 @@ def test_the_sweep_report_shows_each_points_mean_and_interval(tmp_path: Path) ->
         ["point_index", "metric"]).itertuples()]
     assert sorted((m, float(v)) for m, v in shown) == sorted(expected)
     assert "assumptions.locked_phones_register" in page
+
+
+def test_the_command_line_report(folder: Path, tmp_path: Path) -> None:
+    written = invoke("report", str(folder), "--out", str(tmp_path / "page.html"))
+    assert written.exit_code == 0 and written.output == f"wrote {tmp_path / 'page.html'}\n"
+    missing = invoke("report", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and missing.output.count("\n") == 1
+    assert "no such run folder" in missing.output

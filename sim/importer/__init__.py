@@ -8,6 +8,11 @@ an AXL ``listPhone`` JSON dump (``axl``), the phones' ITL hashes and ITL File St
 ``sim.trust.showtext``. Every reader returns all its records or raises one ``ArtefactError`` line
 (file, line or key, column, what would be valid); none writes anything.
 
+``itlsim import`` builds on them: ``trustfiles`` (ITL/CTL files or pasted text), ``certificates``
+and ``era`` (what the records say), ``clusterspec`` (``[cluster]``), ``fleet`` (populations and
+each phone's ITL at t = 0), ``plan`` and ``render`` (the files' text); ``sim.output.importjob``
+writes them.
+
 May import: ``sim.scenario`` (TOML with line numbers, the schema validator), ``sim.cluster``,
 ``sim.trust``, ``sim.errors``. ``sim.output`` and ``sim.cli`` may import it.
 """

@@ -4,8 +4,9 @@ Trust-model section 2: 8.x-9.x ITLs have no ITLRecovery record; from 10.0 every 
 ITLRecovery certificate; 10.x-11.x sign the ITL with the node's CallManager key, 12.0 and later
 with the ITLRecovery key (K4, K5). The tokenless CTL (10.0 and later) lists ITLRecovery from
 11.0 (T7, I7a: TechNote 118893's 10.5(1) CTL has none). The files fix the era, not the release:
-``era`` gives the range and a release to simulate, which ``--version`` may replace with any
-release inside the range; outside it is refused, as the simulation would contradict the files.
+``era`` gives the range and a release to simulate (I47), which ``--version`` may replace with
+any release inside the range; outside it is refused, as the simulation would contradict the
+files.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from sim.output.svgtext import inline
 from sim.scenario.assumptions import ASSUMPTIONS, documented_values
 from sim.scenario.events import ACTIONS
 
-IMPORT_INFERENCES = "I41, I43, I44, I45, I46"
+IMPORT_INFERENCES = "I41, I43, I44, I45, I46, I47, I48"
 _CODE = re.compile(r"`([^`]+)`")
 
 

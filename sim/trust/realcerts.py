@@ -9,7 +9,8 @@ length) and the SHA-1 of the certificate. ``RealCertificate`` holds what was fou
 The simulation can never hold a real private key. ``SIGNING_ROLES`` are the roles a CUCM node
 signs with (CallManager: ITLs before 12.0, CTLs, configs; ITLRecovery: ITLs from 12.0, bulk
 resets; trust-model section 2): they become *re-keyed twins* (same subject, issuer, serial,
-validity and extensions, a simulation-only key, ``sim.trust.certificates.twin_certificate``).
+validity and extensions, a simulation-only key, ``sim.trust.certificates.twin_certificate``;
+I48).
 TVS and CAPF are never signed with, so where a ``.tlv`` gave their public key and signature the
 simulated ITLs carry the real records byte for byte (``kept``), and phones check TVS against
 the real CERTHASH (P5).
