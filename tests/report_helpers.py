@@ -33,7 +33,7 @@ def expected_work(folder: Path) -> set[str]:
     reasons) and phones a bulk reset cannot recover at the end."""
     with open(folder / "devicetlinfo.csv", encoding="utf-8", newline="") as handle:
         names = {row["phone"] for row in csv.DictReader(handle)
-                 if row["recoverable_by_bulk_reset"] == "no"}
+                 if row["recoverable_by_bulk_reset"] == "false"}
     for line in (folder / "events.jsonl").read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         if entry.get("kind") == "phone" and entry["reason"].startswith("manual-"):

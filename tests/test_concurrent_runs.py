@@ -19,7 +19,7 @@ from cli_helpers import SMALL_RUN, itlsim
 from sim.output.publish import STALE_SECONDS, remove_stale
 
 FILES = {"summary.json", "timeseries.csv", "recoveries.csv", "events.jsonl",
-         "devicetlinfo.csv", "recovery.png", "run.json"}
+         "devicetlinfo.csv", "recovery.png", "recovery.svg", "scenario.json", "run.json"}
 PAIRS = 20
 
 

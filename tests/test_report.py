@@ -125,3 +125,22 @@ def test_the_command_line_report(folder: Path, tmp_path: Path) -> None:
     missing = invoke("report", str(tmp_path / "nowhere"))
     assert missing.exit_code == 2 and missing.output.count("\n") == 1
     assert "no such run folder" in missing.output
+
+
+def test_a_parquet_event_log_gives_the_same_page_and_none_is_one_line(folder: Path,
+                                                                      tmp_path: Path) -> None:
+    """The report reads either event log (sim.output.eventlog); without one it cannot say
+    what was done and says so."""
+    from sim.output.runjob import run_scenario
+
+    pages = {}
+    for log in ("parquet", "none"):
+        published = run_scenario(str(EXAMPLE / "scenario.toml"), out=str(tmp_path / log),
+                                 progress=False, event_log=log).published.path
+        if log == "none":
+            with pytest.raises(ConfigError) as caught:
+                write_report(published)
+            assert "no event log (the run used --event-log none)" in str(caught.value)
+        else:
+            pages[log] = write_report(published).read_text(encoding="utf-8")
+    assert pages["parquet"] == (folder / "report.html").read_text(encoding="utf-8")

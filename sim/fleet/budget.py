@@ -54,7 +54,8 @@ OPERATION_BYTES = 1_000  # an operation-log entry (a dict of texts)
 LINE_BYTES = {"jsonl": 150, "parquet": 6, "none": 0}  # written per record, before names
 SAMPLE_OUTPUT = 5 * 24 + 2 * 24  # five timeseries.csv rows, two recoveries.csv rows
 DEVICETLINFO_ROW = 140  # MAC name, two SHA-1s, status, flags (plus names)
-FIXED_OUTPUT = 300_000  # summary, run.json, recovery.png
+FIXED_OUTPUT = 500_000  # summary, run.json, scenario.json, recovery.png and .svg
+SVG_ROW_BYTES = 200  # recovery.svg: a time-series row's vertices in the step lines
 MEMORY_SHARE = 0.5  # of physical memory, by default
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9,
           "gb": 10**9, "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
@@ -104,8 +105,10 @@ def estimate(scenario: Scenario, event_log: str = "jsonl") -> Estimate:
               "program": BASE_MEMORY + (PARQUET_BASE if event_log == "parquet" else 0)}
     per_record = LINE_BYTES[event_log] + (names if event_log == "jsonl" else 0)
     output = {"event log": records * per_record + operations * 4 * per_record,
-              "time series": (samples + extremes) * (SAMPLE_OUTPUT + 7 * len(str(phones))),
-              "phones": phones * (DEVICETLINFO_ROW + names + nodes), "program": FIXED_OUTPUT}
+              "time series": (samples + extremes) * (SAMPLE_OUTPUT + SVG_ROW_BYTES
+                                                     + 7 * len(str(phones))),
+              "phones": phones * (DEVICETLINFO_ROW + names + nodes), "program": FIXED_OUTPUT,
+              "inventory": scenario.inventory.size if scenario.inventory else 0}
     return Estimate(phones, samples, records, operations, memory, output)
 
 

@@ -1,7 +1,8 @@
 """What a run's report says, read from its run folder only (never from simulation objects).
 
 A run folder stands on its own (``sim.output.runfolder``): ``summary.json`` has the numbers,
-``events.jsonl`` the operations CUCM carried out or refused, ``devicetlinfo.csv`` every phone
+the event log (``events.jsonl`` or ``events.parquet``, ``sim.output.eventlog``) the operations
+CUCM carried out or refused and the technicians' reboots, ``devicetlinfo.csv`` every phone
 at the end, ``scenario.json`` the scenario as simulated, ``run.json`` the provenance,
 ``inventory.csv`` (an imported fleet) the device pools, models and descriptions, and
 ``recovery.svg`` the recovery plot. ``read_run`` turns them into plain data for the template.
@@ -26,7 +27,9 @@ from typing import Any, NamedTuple
 
 from sim.errors import ConfigError
 
-REQUIRED_FILES = ("summary.json", "events.jsonl", "devicetlinfo.csv")
+REQUIRED_FILES = ("summary.json", "devicetlinfo.csv")
+EVENT_LOGS = ("events.jsonl", "events.parquet")
+NOT_RECOVERABLE = ("false", "no")  # recoverable_by_bulk_reset (older run folders: yes/no)
 FIXED_BY_HAND = "fixed by a technician during the change"
 CANNOT_RESET = "a bulk reset cannot recover it"
 RAISED = "raised"  # the status of an alert CUCM raised (sim.fleet.timeline.rtmt_alerts)
@@ -108,13 +111,14 @@ def read_run(folder: str | Path) -> RunFolder:
                               path=str(path))
     scenario = _json(path / "scenario.json") if (path / "scenario.json").exists() else {}
     inventory = _inventory(path / "inventory.csv")
-    logged = list(_operations(path / "events.jsonl"))
+    log = _event_log(path)
+    logged = list(_operations(log))
     return RunFolder(
         path=path, summary=_json(path / "summary.json"),
         run=_json(path / "run.json") if (path / "run.json").exists() else {},
         scenario=scenario, operations=tuple(op for op in logged if op.status != RAISED),
         alerts=tuple(op for op in logged if op.status == RAISED),
-        work=tuple(_work(path, inventory, scenario)),
+        work=tuple(_work(path, _fixed_by_hand(log), inventory, scenario)),
         svg=_text(path / "recovery.svg"),
         png=(path / "recovery.png").read_bytes() if (path / "recovery.png").exists() else None,
         imported=bool(inventory))
@@ -134,30 +138,53 @@ def _text(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def _operations(path: Path) -> Iterator[Operation]:
-    """The operation lines of the event log (every scenario event is one, done or refused)."""
-    with open(path, encoding="utf-8") as handle:
+def _event_log(folder: Path) -> Path:
+    """The run's event log; a run without one (``--event-log none``) cannot be reported."""
+    for name in EVENT_LOGS:
+        if (folder / name).is_file():
+            return folder / name
+    raise ConfigError("no event log (the run used --event-log none): the report needs the "
+                      "operations and the technicians' work; run again with --event-log jsonl "
+                      "or parquet", path=str(folder))
+
+
+def _operations(log: Path) -> Iterator[Operation]:
+    """The operation records of the event log (every scenario event is one, done or refused;
+    alerts CUCM raised by itself too)."""
+    for entry in _records(log, "operation"):
+        yield Operation(float(entry["t"]), entry["action"],
+                        entry.get("command") or entry["action"].replace("_", " "),
+                        entry.get("node") or "", entry.get("note") or "",
+                        entry.get("status") or "done", entry.get("message") or "")
+
+
+def _fixed_by_hand(log: Path) -> set[str]:
+    """Phones a technician rebooted (reasons ``manual-remote`` / ``-menu`` / ``-factory``)."""
+    return {entry["phone"] for entry in _records(log, "phone", "manual-")}
+
+
+def _records(log: Path, kind: str, reason: str = "") -> Iterator[dict[str, Any]]:
+    """The log's records of ``kind`` (phone records: whose reason starts with ``reason``),
+    in log order, from JSON lines or Parquet (read by DuckDB)."""
+    if log.suffix == ".parquet":
+        import duckdb
+
+        query = ("SELECT * FROM read_parquet(?) WHERE kind = ?"
+                 + (" AND starts_with(reason, ?)" if reason else ""))
+        relation = duckdb.connect().execute(query, [str(log), kind, *([reason] if reason
+                                                                      else [])])
+        columns = [c[0] for c in relation.description]
+        yield from (dict(zip(columns, row, strict=True)) for row in relation.fetchall())
+        return
+    marker = f'"kind": "{kind}"'
+    with open(log, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
-            if '"kind": "operation"' not in line:
+            if marker not in line or (reason and f'"reason": "{reason}' not in line):
                 continue
             try:
-                entry = json.loads(line)
+                yield json.loads(line)
             except ValueError:
-                raise ConfigError("not a JSON line", path=str(path), line=number) from None
-            yield Operation(float(entry["t"]), entry["action"],
-                            entry.get("command") or entry["action"].replace("_", " "),
-                            entry.get("node") or "", entry.get("note", ""),
-                            entry.get("status", "done"), entry.get("message", ""))
-
-
-def _fixed_by_hand(path: Path) -> set[str]:
-    """Phones a technician rebooted (reasons ``manual-remote`` / ``-menu`` / ``-factory``)."""
-    fixed = set()
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if '"reason": "manual-' in line:
-                fixed.add(json.loads(line)["phone"])
-    return fixed
+                raise ConfigError("not a JSON line", path=str(log), line=number) from None
 
 
 def _inventory(path: Path) -> dict[str, dict[str, str]]:
@@ -167,19 +194,19 @@ def _inventory(path: Path) -> dict[str, dict[str, str]]:
         return {row["device_name"]: row for row in csv.DictReader(handle)}
 
 
-def _work(path: Path, inventory: dict[str, dict[str, str]], scenario: dict[str, Any]
-          ) -> Iterator[WorkItem]:
+def _work(path: Path, fixed: set[str], inventory: dict[str, dict[str, str]],
+          scenario: dict[str, Any]) -> Iterator[WorkItem]:
     """The work list (module docstring), in device pool, model, device name order."""
-    fixed = _fixed_by_hand(path / "events.jsonl")
     models = {p["name"]: p.get("model", "") for p in scenario.get("phones", [])}
     items = []
     with open(path / "devicetlinfo.csv", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             name = row["phone"]
-            if name not in fixed and row["recoverable_by_bulk_reset"] != "no":
+            cannot = row["recoverable_by_bulk_reset"] in NOT_RECOVERABLE
+            if name not in fixed and not cannot:
                 continue
             why = FIXED_BY_HAND if name in fixed else CANNOT_RESET
-            if name in fixed and row["recoverable_by_bulk_reset"] == "no":
+            if name in fixed and cannot:
                 why += f"; at the end {CANNOT_RESET}"
             known = inventory.get(name, {})
             items.append(WorkItem(

@@ -45,6 +45,8 @@ class Inventory:
     path: str
     sha256: str
     names: Mapping[str, tuple[str, ...]]
+    size: int = 0
+    """Bytes of the file (a run folder keeps a copy)."""
 
     @property
     def devices(self) -> int:
@@ -78,7 +80,7 @@ def load_inventory(source: TomlSource, data: dict[str, Any], populations: list[s
         names.setdefault(population, []).append(name)
         line = reader.line_num + 1
     return Inventory(path, hashlib.sha256(raw).hexdigest(),
-                     {pop: tuple(found) for pop, found in names.items()})
+                     {pop: tuple(found) for pop, found in names.items()}, len(raw))
 
 
 def _read(source: TomlSource, path: str) -> bytes:
