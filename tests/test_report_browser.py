@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from report_helpers import browser_page, chromium_missing, example_report, expected_work, flat
 
-from sim.output.formats import count, number, span
+from sim.output.report import value_text
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def summary(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "summary.json").read_text())
-
-
-def shown(key: str, value: Any) -> str:
-    """How the page writes a summary value: durations as spans, counts with thousands
-    separators, other numbers to three significant digits (the raw value is data-value)."""
-    if key.endswith("_s"):
-        return span(value)
-    if isinstance(value, float) and not value.is_integer():
-        return number(value)
-    return count(value)
 
 
 def test_the_page_renders_without_errors_and_without_the_network(folder: Path) -> None:
@@ -60,8 +50,9 @@ def test_the_page_renders_without_errors_and_without_the_network(folder: Path) -
 
 def test_the_numbers_on_the_page_are_summary_json(folder: Path,
                                                   summary: dict[str, Any]) -> None:
-    """Every element marked with a summary key shows that key's value (O2a, P9, the outcome
-    metrics); the key figures carry the raw value too."""
+    """Every element marked with a summary key shows that key's value as the report writes
+    numbers (durations as spans, thousands separators, three significant digits), and the key
+    figures carry the exact value too (O2a, P9, the outcome metrics)."""
     values = flat(summary)
     with browser_page([]) as page:
         page.goto((folder / "report.html").as_uri())
@@ -73,7 +64,7 @@ def test_the_numbers_on_the_page_are_summary_json(folder: Path,
             assert key in values, key
             text = (element.locator(".value").text_content() if "figure" in (
                 element.get_attribute("class") or "") else element.text_content())
-            assert text.strip() == shown(key, values[key]), key
+            assert text.strip() == value_text(key, values[key]), key
             raw = element.get_attribute("data-value")
             if raw is not None:
                 assert json.loads(raw) == values[key], key
