@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import TypedDict
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -21,7 +22,7 @@ from sim.cluster.served import ConfigProfile, ServedFiles, SignedConfig
 from sim.cluster.versions import ctl_lists_itl_recovery, has_itl_recovery, itl_signed_by_recovery
 from sim.trust import trustlist
 from sim.trust.certificates import Certificate, Role
-from sim.trust.trustlist import Function, Record, TrustList
+from sim.trust.trustlist import ITL_DNS_NAME, Function, Record, TrustList
 
 
 def itl_signer(cluster: Cluster, node: Node) -> Certificate:
@@ -61,16 +62,16 @@ def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Re
     [I: "empty TVS/TFTP sections" keeps the SAST entries].
     """
     callmanager = node.certs[Role.CALLMANAGER]
-    records = [trustlist.record_of(callmanager, Function.SAST, with_certificate=True)]
+    records = [record_of(callmanager, Function.SAST, with_certificate=True)]
     if empty:
         return records + ([_recovery_record(cluster)] if has_itl_recovery(cluster.version) else [])
     tftp_role = Function.CCM_TFTP if cluster.security_mode == "mixed" else Function.TFTP
-    records.append(trustlist.record_of(callmanager, tftp_role, with_certificate=True))
+    records.append(record_of(callmanager, tftp_role, with_certificate=True))
     capf = cluster.publisher.certs.get(Role.CAPF)
     if capf is not None:
-        records.append(trustlist.record_of(capf, Function.CAPF, with_certificate=False))
+        records.append(record_of(capf, Function.CAPF, with_certificate=False))
     for tvs_node in cluster.nodes_with("TVS"):
-        records.append(trustlist.record_of(tvs_node.certs[Role.TVS], Function.TVS,
+        records.append(record_of(tvs_node.certs[Role.TVS], Function.TVS,
                                             with_certificate=False))
         if tvs_node.is_publisher and has_itl_recovery(cluster.version):
             records.append(_recovery_record(cluster))
@@ -79,9 +80,31 @@ def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Re
     return records
 
 
+def record_of(cert: Certificate, function: Function, *, with_certificate: bool,
+              dns_name: bytes = ITL_DNS_NAME, ip_address: bytes | None = None) -> Record:
+    """``record_for`` a cluster's certificate; for a ``kept`` imported one (TVS, CAPF:
+    ``sim.trust.realcerts``) the real record: its public key, signature and CERTHASH, or with
+    ``with_certificate`` the real DER where a file gave it, so the simulated files carry the
+    real cluster's bytes for these records."""
+    real = cert.real if cert.kept else None
+    if real is None or (with_certificate and real.der is None):
+        return trustlist.record_for(cert.cert, function, with_certificate=with_certificate,
+                                    dns_name=dns_name, ip_address=ip_address)
+    if with_certificate:
+        assert real.der is not None
+        return trustlist.record_for(x509.load_der_x509_certificate(real.der), function,
+                                    with_certificate=True, dns_name=dns_name,
+                                    ip_address=ip_address)
+    assert real.public_key is not None and real.signature is not None
+    return Record(subject_name=real.subject, issuer_name=real.issuer, function=function,
+                  serial=real.serial, public_key=real.public_key, signature=real.signature,
+                  cert_hash=real.sha1, hash_algorithm=1, dns_name=dns_name,
+                  ip_address=ip_address)
+
+
 def _recovery_record(cluster: Cluster) -> Record:
     assert cluster.itl_recovery is not None
-    return trustlist.record_of(cluster.itl_recovery, Function.SAST, with_certificate=True)
+    return record_of(cluster.itl_recovery, Function.SAST, with_certificate=True)
 
 
 def build_itl(cluster: Cluster, node: Node, *, timestamp: int, signer: Certificate | None = None
@@ -156,11 +179,11 @@ def build_ctl(cluster: Cluster, *, timestamp: int, signer: Certificate | None = 
 
 
 def _ctl_record(cert: Certificate, function: Function, node: Node) -> Record:
-    return trustlist.record_of(cert, function, with_certificate=True, **_address(node))
+    return record_of(cert, function, with_certificate=True, **_address(node))
 
 
 class _CtlAddress(TypedDict):
-    """The keyword arguments of ``trustlist.record_of`` that place a node in a CTL record."""
+    """The keyword arguments of ``record_of`` that place a node in a CTL record."""
 
     dns_name: bytes
     ip_address: bytes | None

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from sim.errors import SignatureError, TLVError
 from sim.trust import tlv
-from sim.trust.certificates import Certificate, cisco_name
+from sim.trust.certificates import cisco_name
 from sim.trust.files import FileProblem, read_regular
 from sim.trust.tlv import HeaderTag as H
 from sim.trust.tlv import RecordTag as R
@@ -172,27 +172,6 @@ def record_for(cert: x509.Certificate, function: Function, *, with_certificate: 
         hash_algorithm=None if with_certificate else 1,
         dns_name=dns_name, ip_address=ip_address,
     )
-
-
-def record_of(cert: Certificate, function: Function, *, with_certificate: bool,
-              dns_name: bytes = ITL_DNS_NAME, ip_address: bytes | None = None) -> Record:
-    """``record_for`` a cluster's certificate; for a ``kept`` imported one (TVS, CAPF:
-    ``sim.trust.realcerts``) the real record: its public key, signature and CERTHASH, or with
-    ``with_certificate`` the real DER where a file gave it, so the simulated files carry the
-    real cluster's bytes for these records."""
-    real = cert.real if cert.kept else None
-    if real is None or (with_certificate and real.der is None):
-        return record_for(cert.cert, function, with_certificate=with_certificate,
-                          dns_name=dns_name, ip_address=ip_address)
-    if with_certificate:
-        assert real.der is not None
-        return record_for(x509.load_der_x509_certificate(real.der), function,
-                          with_certificate=True, dns_name=dns_name, ip_address=ip_address)
-    assert real.public_key is not None and real.signature is not None
-    return Record(subject_name=real.subject, issuer_name=real.issuer, function=function,
-                  serial=real.serial, public_key=real.public_key, signature=real.signature,
-                  cert_hash=real.sha1, hash_algorithm=1, dns_name=dns_name,
-                  ip_address=ip_address)
 
 
 def _modulus_code(key: rsa.RSAPrivateKey) -> int:
