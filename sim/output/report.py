@@ -31,6 +31,7 @@ from sim.scenario.assumptions import ASSUMPTIONS, documented_values
 from sim.scenario.events import ACTIONS
 
 IMPORT_INFERENCES = "I41, I43, I44, I45, I46, I47, I48"
+WORK_ROWS = 1000  # phones the page lists one by one; the download always holds every one
 _CODE = re.compile(r"`([^`]+)`")
 
 
@@ -97,6 +98,7 @@ def run_context(folder: RunFolder) -> dict[str, Any]:
         "certificates": folder.run.get("certificates", []),
         "plot": _plot(folder),
         "work": folder.work,
+        "work_rows": folder.work[:WORK_ROWS],
         "sites": folder.sites,
         "work_href": _csv_href(folder.work_csv()),
         "work_file": f"worklist-{s['scenario']}.csv",
