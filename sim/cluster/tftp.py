@@ -72,7 +72,7 @@ def itl_records(cluster: Cluster, node: Node, *, empty: bool = False) -> list[Re
         records.append(record_of(capf, Function.CAPF, with_certificate=False))
     for tvs_node in cluster.nodes_with("TVS"):
         records.append(record_of(tvs_node.certs[Role.TVS], Function.TVS,
-                                            with_certificate=False))
+                                 with_certificate=False))
         if tvs_node.is_publisher and has_itl_recovery(cluster.version):
             records.append(_recovery_record(cluster))
     if has_itl_recovery(cluster.version) and "TVS" not in cluster.publisher.services:

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from sim.cluster.versions import Firmware, parse_firmware, sends_devicetlinfo
+from sim.scenario.inventory import DEVICE_NAME
 
 T = TypeVar("T")
 
@@ -52,7 +53,6 @@ JABBER_PREFIXES: Mapping[str, DeviceClass] = {
 JABBER_SOURCE = "TN 118893 note: Cisco Jabber does not support Security by Default (P8)"
 _PHONE_NAME = re.compile(r"SEP[0-9A-F]{12}", re.IGNORECASE)
 _JABBER_NAME = re.compile(r"(CSF|BOT|TCT|TAB)[A-Za-z0-9._-]{1,12}", re.IGNORECASE)
-_DEVICE_NAME = re.compile(r"[A-Za-z0-9._-]{1,50}")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def device_class(name: str) -> DeviceClass | None:
         return DeviceClass.PHONE if _PHONE_NAME.fullmatch(name) else None
     if _JABBER_NAME.fullmatch(name):
         return JABBER_PREFIXES[name[:3].upper()]
-    return DeviceClass.OTHER if _DEVICE_NAME.fullmatch(name) else None
+    return DeviceClass.OTHER if DEVICE_NAME.fullmatch(name) else None
 
 
 NAME_RULE = ("SEP + the 12-hex-digit MAC address for a phone, CSF/BOT/TCT/TAB + up to 12 "

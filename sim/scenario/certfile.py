@@ -59,7 +59,6 @@ ENTRY = Table({
 SCHEMA = Table({"certificates": ArrayOf(ENTRY, min_items=1)})
 
 
-
 def with_certificates(path: str | Path, nodes: tuple[NodeSpec, ...], version: Version
                       ) -> tuple[NodeSpec, ...]:
     """``nodes`` with the certificates of the file ``path`` attached: each entry must name a
