@@ -12,6 +12,7 @@ issuer (P2, P5).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import shutil
 from pathlib import Path
@@ -227,3 +228,21 @@ def test_the_command_line_import_and_its_errors(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert bad.output == f"itlsim: {DATA / 'CTLFile.tlv'}: this is a CTL, not an ITL; give it " \
                          "with --ctl\n"
+
+
+def test_show_ctl_saying_there_is_none_means_non_secure(tmp_path: Path) -> None:
+    """TN 118893: a cluster without a CTL answers 'CTL File not found'; its ITL's TFTP record
+    is then TFTP, not CCM+TFTP (T1), and the import says where non-secure came from."""
+    none = tmp_path / "show-ctl.txt"
+    none.write_text("admin:show ctl\nLength of CTL file: 0\nCTL File not found . Please run "
+                    "CTLClient plugin or run the CLI - utils ctl.. to generate the CTL file.\n"
+                    "Error parsing the CTL File.\nadmin:\n")
+    cluster = load_cluster_file(str(DATA / "cluster.toml"))
+    non_secure = Cluster.from_spec(dataclasses.replace(cluster, security_mode="non-secure"), 13)
+    tftp.start_all(non_secure)
+    itl = tmp_path / "ITLFile.tlv"
+    itl.write_bytes(non_secure.served["cucm-pub"].itl.raw)
+    import_scenario(ImportRequest(out=str(tmp_path / "out"), itl=(str(itl),), ctl=str(none)))
+    text = (tmp_path / "out" / "scenario.toml").read_text()
+    assert 'security_mode = "non-secure"  # show-ctl.txt: CUCM has no CTL' in text
+    assert load_scenario(tmp_path / "out" / "scenario.toml").cluster.security_mode == "non-secure"
