@@ -46,6 +46,7 @@ from sim.importer.render import (
     scenario_text,
 )
 from sim.importer.trustfiles import TrustFile, read_trust_file
+from sim.output.publish import remove_stale, umask
 from sim.scenario.scenario import Scenario, load_scenario
 
 OUTPUTS = (SCENARIO, INVENTORY, CERTIFICATES)
@@ -186,10 +187,10 @@ def _publish(out: Path, texts: dict[str, str], check: Callable[[Path], Scenario]
         raise ConfigError("exists and is not a folder", path=str(out), key="--out")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.import-", dir=out.parent))
-        mask = os.umask(0o022)
-        os.umask(mask)
-        staging.chmod(0o777 & ~mask)  # mkdtemp makes 0700; the folder is for colleagues too
+        remove_stale(out.parent)  # what an import or run killed while writing left behind
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-{os.getpid()}-",
+                                        dir=out.parent))
+        staging.chmod(0o777 & ~umask())  # mkdtemp makes 0700; the folder is for colleagues too
     except OSError as err:
         raise ConfigError(f"cannot create the folder: {err.strerror}", path=str(out),
                           key="--out") from None
