@@ -7,6 +7,7 @@ error's one line; the output folder must not appear, and an existing one must ke
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,13 @@ def other_clusters_itl(tmp_path: Path) -> str:
 def bat_without(tmp_path: Path, column: str) -> str:
     text = (DATA / "phones-all-details.csv").read_text(encoding="utf-8-sig")
     return broken(tmp_path, "phones.csv", text.replace(column, "Something Else", 1).encode())
+
+
+def fifo(tmp_path: Path, name: str) -> str:
+    """A named pipe: a plain read would block forever (issue 9's show-itl defect)."""
+    path = tmp_path / name
+    os.mkfifo(path)
+    return str(path)
 
 
 def plan(tmp_path: Path, text: str) -> str:
@@ -80,6 +88,15 @@ CASES = [
      "ITLRecovery key: 12.0 or later (K5)"),
     ("phones without the device-pool map", lambda t: {"device_pools": None},
      "phones-all-details.csv: a phone inventory needs the device-pool map (--device-pools)"),
+    ("a FIFO given as the phone export", lambda t: {"phones": fifo(t, "phones.csv")},
+     "phones.csv: is a FIFO (named pipe), not a regular file; expected a BAT"),
+    ("/dev/zero given as an ITL", lambda t: {"itl": ("/dev/zero",)},
+     "/dev/zero: is a character device, not a regular file; expected an ITL/CTL file or show "
+     "itl/ctl text"),
+    ("/dev/zero given as the plan", lambda t: {"plan": "/dev/zero"},
+     "/dev/zero: is a character device, not a regular file; expected a plan"),
+    ("a FIFO given as the ITL status", lambda t: {"itl_status": fifo(t, "status.csv")},
+     "status.csv: is a FIFO (named pipe), not a regular file; expected"),
     ("a plan that sets the cluster", lambda t: {"plan": plan(t, '[cluster]\nname = "x"\n')},
      "plan.toml:1 [cluster]: [cluster] cannot be in a plan: it is imported from the artefacts"),
     ("a plan event naming no node",

@@ -7,6 +7,7 @@ checked against the certificate itself. Both are part of the scenario's identity
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,17 @@ def test_inventory_errors_name_the_row(tmp_path: Path, inventory: str, count: st
     key = f" [{found.key}]" if found.key else ""
     assert f"{Path(found.path).name}:{found.line}{key}" == where
     assert message in found.reason
+
+
+def test_an_inventory_that_is_not_a_regular_file_is_refused_unread(tmp_path: Path) -> None:
+    """A FIFO would block a plain read forever (as in issue 9's show-itl defect)."""
+    path = write(tmp_path)
+    (tmp_path / "inventory.csv").unlink()
+    os.mkfifo(tmp_path / "inventory.csv")
+    found = error(path)
+    assert found.key == "inventory.file"
+    assert found.reason.endswith("inventory.csv: is a FIFO (named pipe), not a regular file; "
+                                 "expected a CSV file")
 
 
 def test_a_population_without_rows_needs_a_count(tmp_path: Path) -> None:

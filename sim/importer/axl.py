@@ -23,6 +23,7 @@ from typing import Any
 from sim.errors import ArtefactError
 from sim.importer.devices import DeviceRules
 from sim.importer.inventory import InventoryPhone, check_unique, make_phone
+from sim.importer.source import decode_text, read_artefact
 
 EXPECTED = 'an AXL listPhone dump: a JSON list of phones, [{"name": "SEP...", ...}, ...]'
 # InventoryPhone field -> LPhone element(s), first found wins.
@@ -52,17 +53,7 @@ def read_listphone(path: str | Path, rules: DeviceRules | None = None
 
 
 def _load(name: str) -> Any:
-    try:
-        text = Path(name).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ArtefactError(f"no such file; expected {EXPECTED}", path=name) from None
-    except IsADirectoryError:
-        raise ArtefactError(f"is a directory; expected {EXPECTED}", path=name) from None
-    except UnicodeDecodeError as err:
-        raise ArtefactError(f"not UTF-8 text (byte {err.start}); expected {EXPECTED}",
-                            path=name) from None
-    except OSError as err:
-        raise ArtefactError(f"cannot read: {err.strerror or err}", path=name) from None
+    text = decode_text(read_artefact(name, EXPECTED), name, EXPECTED)
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import ArtefactError
+from sim.importer.source import decode_text, read_artefact
 
 _DELIMITERS = (",", ";", "\t")
 _SHOWN_COLUMNS = 8
@@ -122,21 +123,9 @@ def _next(reader: _csv.Reader, name: str, line: int) -> list[str] | None:
 
 
 def _read_text(name: str, what: str) -> str:
-    try:
-        data = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise ArtefactError(f"no such file; expected {what}", path=name) from None
-    except IsADirectoryError:
-        raise ArtefactError(f"is a directory; expected {what}", path=name) from None
-    except OSError as err:
-        raise ArtefactError(f"cannot read: {err.strerror or err}", path=name) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        raise ArtefactError(f"not UTF-8 text (byte 0x{data[err.start]:02X}); save the export "
-                            "as UTF-8 (in Excel: 'CSV UTF-8'), as the BAT guide asks",
-                            path=name, line=line) from None
+    return decode_text(read_artefact(name, what), name, what,
+                       hint="save the export as UTF-8 (in Excel: 'CSV UTF-8'), as the BAT "
+                            "guide asks")
 
 
 def _delimiter(first_line: str) -> str:

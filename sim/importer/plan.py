@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import ArtefactError, ConfigError
-from sim.scenario.tomlsource import TomlSource
+from sim.importer.source import read_artefact
+from sim.scenario.tomlsource import MAX_TOML_BYTES, TomlSource
 
 PLAN_SECTIONS = ("simulation", "tftp", "tvs", "phone_boot", "events", "sftp", "recovery",
                  "assumptions")
@@ -43,11 +44,10 @@ def read_plan(path: str | Path) -> Plan:
     """Read and check a plan: TOML, only ``PLAN_SECTIONS`` at the top level (one line each
     for anything else)."""
     name = str(path)
+    raw = read_artefact(name, "a plan: a TOML file of scenario sections", limit=MAX_TOML_BYTES,
+                        why="(a plan is a few kilobytes of TOML)")
     try:
-        raw = Path(name).read_bytes()
         text = raw.decode("utf-8")
-    except OSError as err:
-        raise ArtefactError(f"cannot read the plan: {err.strerror or err}", path=name) from None
     except UnicodeDecodeError as err:
         raise ArtefactError(f"not UTF-8 text (byte {err.start})", path=name) from None
     try:

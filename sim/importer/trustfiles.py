@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import ArtefactError, SignatureError
+from sim.importer.source import read_artefact
 from sim.trust import showtext, trustlist
 from sim.trust.shown import ShownRecord, ShownTrustList, shown
 from sim.trust.trustlist import Record, TrustList
 
 _TLV_START = b"\x01\x00\x02"  # VERSION, length 2 (tlv-format.md)
+_MAX_TRUST_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -87,16 +89,11 @@ def read_trust_file(path: str | Path, kind: str) -> TrustFile:
 
 
 def _read(name: str) -> bytes:
-    try:
-        return Path(name).read_bytes()
-    except FileNotFoundError:
-        raise ArtefactError("no such file; expected an ITL/CTL file or show itl/ctl text",
-                            path=name) from None
-    except IsADirectoryError:
-        raise ArtefactError("is a directory; expected an ITL/CTL file or show itl/ctl text",
-                            path=name) from None
-    except OSError as err:
-        raise ArtefactError(f"cannot read: {err.strerror or err}", path=name) from None
+    """The file's bytes; a CTL (the larger kind, 256 KB, T5) printed by ``show ctl`` takes a
+    few times its size as text, so ``_MAX_TRUST_BYTES`` leaves room for either."""
+    return read_artefact(name, "an ITL/CTL file or show itl/ctl text", limit=_MAX_TRUST_BYTES,
+                         why="(an ITL or CTL file, or show itl/ctl text of one, is far "
+                             "smaller)")
 
 
 def _text(name: str, data: bytes) -> str:

@@ -26,8 +26,10 @@ from typing import Any
 from sim.errors import ConfigError
 from sim.scenario.schema import Table, Value, suggest
 from sim.scenario.tomlsource import TomlSource
+from sim.trust.files import FileProblem, read_regular
 
 COLUMNS = ("device_name", "population")
+MAX_INVENTORY_BYTES = 256 * 1024 * 1024
 DEVICE_NAME = re.compile(r"[A-Za-z0-9._-]{1,50}")
 """CUCM's device name syntax: up to 50 of A-Z a-z 0-9 . _ - (SEP + MAC for a phone)."""
 INVENTORY = Table({
@@ -84,11 +86,15 @@ def load_inventory(source: TomlSource, data: dict[str, Any], populations: list[s
 
 
 def _read(source: TomlSource, path: str) -> bytes:
+    """The inventory's bytes: a regular file of at most ``MAX_INVENTORY_BYTES`` (a FIFO or
+    ``/dev/zero`` is refused before it is read, ``sim.trust.files``)."""
     try:
-        return Path(path).read_bytes()
-    except OSError as err:
-        raise source.error(("inventory", "file"), f"cannot read {path}: "
-                                                  f"{err.strerror or err}") from None
+        return read_regular(path, MAX_INVENTORY_BYTES)
+    except FileProblem as problem:
+        why = (" (a row per phone: 80,000 phones, a megacluster's most, take a few megabytes)"
+               if problem.too_large else "")
+        raise source.error(("inventory", "file"), f"cannot read {path}: {problem}{why}; "
+                                                  "expected a CSV file") from None
 
 
 def _check_row(path: str, line: int, name: str, population: str, populations: list[str],
