@@ -18,7 +18,7 @@ import pytest
 from cli_helpers import SMALL_RUN, itlsim
 from click.testing import CliRunner
 from sweep_helpers import sweep_text
-from test_store_concurrency import GRID, RUNS
+from test_store_concurrency import GRID, REPLICATIONS, RUNS
 
 import sim
 import sim.output.runjob
@@ -88,7 +88,7 @@ def test_ctrl_c_stops_a_sweep_with_130_and_keeps_its_finished_runs(tmp_path: Pat
     """SIGINT to the whole process group, as a terminal sends it: the parent and the worker
     processes stop; the runs already written stay, and rerunning the command completes."""
     sweep = tmp_path / "sweep.toml"
-    sweep.write_text(sweep_text(GRID, "replications = 3"))
+    sweep.write_text(sweep_text(GRID, f"replications = {REPLICATIONS}"))
     out = tmp_path / "out"
     command = [sys.executable, "-m", "sim", "sweep", str(sweep), "--workers", "2", "--out",
                str(out), "--quiet"]

@@ -89,7 +89,7 @@ CASES = [
     ("phones without the device-pool map", lambda t: {"device_pools": None},
      "phones-all-details.csv: a phone inventory needs the device-pool map (--device-pools)"),
     ("a FIFO given as the phone export", lambda t: {"phones": fifo(t, "phones.csv")},
-     "phones.csv: is a FIFO (named pipe), not a regular file; expected a BAT"),
+     "phones.csv: is a FIFO (named pipe), not a regular file; expected a BAT phone export"),
     ("/dev/zero given as an ITL", lambda t: {"itl": ("/dev/zero",)},
      "/dev/zero: is a character device, not a regular file; expected an ITL/CTL file or show "
      "itl/ctl text"),

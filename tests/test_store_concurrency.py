@@ -28,7 +28,8 @@ values = ["20min", "30min", "40min", "50min", "1h", "70min", "80min", "90min"]
 path = "phones.0.count"
 values = [2000, 2500, 3000]
 """
-RUNS = 8 * 3 * 2
+REPLICATIONS = 2
+RUNS = 8 * 3 * REPLICATIONS
 # Each run takes tens of milliseconds even on a fast machine, so the sweep lasts several of the
 # writer's one-second flushes (executors.FLUSH_SECONDS) and a reader sees the count grow.
 SMALL = """
@@ -41,7 +42,7 @@ values = ["20min", "30min", "40min", "50min"]
 @pytest.fixture()
 def sweep_file(tmp_path: Path) -> Path:
     path = tmp_path / "sweep.toml"
-    path.write_text(sweep_text(GRID, "replications = 2"))
+    path.write_text(sweep_text(GRID, f"replications = {REPLICATIONS}"))
     return path
 
 

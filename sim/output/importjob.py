@@ -45,6 +45,7 @@ from sim.importer.render import (
     inventory_text,
     scenario_text,
 )
+from sim.importer.source import read_artefact
 from sim.importer.trustfiles import TrustFile, read_trust_file
 from sim.output.publish import remove_stale, umask
 from sim.scenario.scenario import Scenario, load_scenario
@@ -127,7 +128,8 @@ def _phones(request: ImportRequest, pools: DevicePoolMap | None
         raise ArtefactError("a phone inventory needs the device-pool map (--device-pools): "
                             "the export does not say which TFTP servers and CM group each "
                             "device pool uses", path=request.phones)
-    head = Path(request.phones).read_bytes()[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = read_artefact(request.phones, "a BAT phone export (CSV) or an AXL listPhone dump "
+                         "(JSON)")[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     reader = read_listphone if head[:1] in (b"[", b"{") else read_bat_export
     phones = reader(request.phones, pools.rules)
     check_device_pools(phones, pools.pools, map_path=pools.path)
