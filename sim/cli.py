@@ -7,7 +7,8 @@ stderr and an exit code (README, "Exit codes"):
 - 0 success; 1 a signature that does not verify (``SignatureError``); 2 bad input (every other
   ``ItlsimError``, and click's usage errors);
 - 130 interrupted (Ctrl-C) after a clean stop: jobs write through staging folders and
-  transactions, so nothing half-written is left;
+  transactions, so nothing half-written is left; 143 the same after SIGTERM (``kill``, a job
+  scheduler or service manager stopping itlsim), which ``on_sigterm`` turns into ``Terminated``;
 - 70 (``EX_SOFTWARE`` of sysexits.h) an internal error: a bug, never a verdict about a file. The
   line names the file that holds the full traceback (``write_crash_report``).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -28,8 +30,10 @@ from sim.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     ItlsimError,
     SignatureError,
+    Terminated,
 )
 from sim.trust import show, trustlist
 
@@ -55,15 +59,26 @@ def write_crash_report(error: BaseException, argv: list[str]) -> str:
     return path
 
 
+def on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM stops a job as Ctrl-C does (the default would end the process on the spot and
+    leave a staging folder for the next run to clean)."""
+    raise Terminated
+
+
 class ItlsimGroup(click.Group):
     """A click group that maps every failure to one stderr line and its exit code."""
 
     def invoke(self, ctx: click.Context) -> object:
+        signal.signal(signal.SIGTERM, on_sigterm)
         try:
             return super().invoke(ctx)
         except ItlsimError as error:
             click.echo(f"itlsim: {error}", err=True)
             ctx.exit(error.exit_code)
+        except Terminated:
+            click.echo("itlsim: terminated (SIGTERM); stopped cleanly (no half-written result "
+                       "is left)", err=True)
+            ctx.exit(EXIT_TERMINATED)
         except KeyboardInterrupt:
             click.echo("itlsim: interrupted; stopped cleanly (no half-written result is left)",
                        err=True)

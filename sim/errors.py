@@ -9,11 +9,19 @@ shows a traceback for these.
 from __future__ import annotations
 
 # Exit codes (README, "Exit codes"): ItlsimError.exit_code for errors a user can cause, and
-# these for the rest. 70 is EX_SOFTWARE of sysexits.h; 130 and 141 are 128 + SIGINT / SIGPIPE,
-# what a shell reports for a command stopped by Ctrl-C or by a closed pipe.
+# these for the rest. 70 is EX_SOFTWARE of sysexits.h; 130, 141 and 143 are 128 + SIGINT /
+# SIGPIPE / SIGTERM, what a shell reports for a command stopped by Ctrl-C, by a closed pipe or
+# by ``kill`` (a job scheduler's or a service manager's stop).
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread by the CLI's handler. A ``KeyboardInterrupt`` so
+    that every clean stop written for Ctrl-C (staging folders, store transactions, a sweep
+    cancelling its pending runs) serves ``kill`` too; only the message and exit code differ."""
 
 
 class ItlsimError(Exception):

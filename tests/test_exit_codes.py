@@ -1,5 +1,6 @@
 """Exit codes (issue 9, point 4): 0 ok, 1 a signature that does not verify, 2 bad input, 130 a
-clean stop after Ctrl-C, 70 an internal error with its traceback in a file; ``-h`` is help.
+clean stop after Ctrl-C (143 after SIGTERM), 70 an internal error with its traceback in a file;
+``-h`` is help.
 
 Before the fix, crashes and Ctrl-C also exited 1, the code of a verification failure.
 """
@@ -23,7 +24,7 @@ from test_store_concurrency import GRID, REPLICATIONS, RUNS
 import sim
 import sim.output.runjob
 from sim.cli import main
-from sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
+from sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED
 from sim.sweep import SweepStore
 
 
@@ -46,8 +47,15 @@ def test_an_internal_error_exits_70_and_names_its_traceback_file(
     assert "Traceback (most recent call last)" in text and "in broken" in text
 
 
-def test_ctrl_c_exits_130_after_a_clean_stop(tmp_path: Path) -> None:
-    """SIGINT while simulating: exit 130, one line, no results folder and no staging left."""
+@pytest.mark.parametrize(("signum", "code", "line"), [
+    (signal.SIGINT, EXIT_INTERRUPTED, "itlsim: interrupted; stopped cleanly (no half-written "
+                                      "result is left)\n"),
+    (signal.SIGTERM, EXIT_TERMINATED, "itlsim: terminated (SIGTERM); stopped cleanly (no "
+                                      "half-written result is left)\n")])
+def test_ctrl_c_and_kill_exit_after_a_clean_stop(tmp_path: Path, signum: int, code: int,
+                                                 line: str) -> None:
+    """SIGINT (130) or SIGTERM (143) while simulating: one line, no results folder and no
+    staging left."""
     scenario = tmp_path / "big.toml"
     scenario.write_text(SMALL_RUN.replace("count = 60", "count = 200000"))
     out = tmp_path / "out"
@@ -55,11 +63,12 @@ def test_ctrl_c_exits_130_after_a_clean_stop(tmp_path: Path) -> None:
                                 str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     time.sleep(4)  # imports, loading, and well into the simulation
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == EXIT_INTERRUPTED == 130
-    assert stderr == "itlsim: interrupted; stopped cleanly (no half-written result is left)\n"
+    assert (process.returncode, stderr) == (code, line)
+    assert code == 128 + signum
     assert not out.exists() or not any(out.rglob("*.json"))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_bad_signature_still_exits_1_and_bad_input_2(tmp_path: Path, real_itl: Path) -> None:
