@@ -21,6 +21,7 @@ import signal
 import sys
 import tempfile
 import traceback
+import zoneinfo
 from pathlib import Path
 
 import click
@@ -104,7 +105,8 @@ def main() -> None:
     """Simulate Cisco IP phone fleets and CUCM ITL/CTL trust."""
 
 
-def show_trust_list(path: str, *, as_json: bool, expected_kind: str) -> None:
+def show_trust_list(path: str, *, as_json: bool, expected_kind: str,
+                    timezone: str = "UTC") -> None:
     """Print ``path`` like CUCM ``show itl``/``show ctl`` (O1); exit 0 verified, 1 not, 2 bad.
 
     The layout follows the file's own kind (from FILENAME); a note goes to stderr when that is
@@ -123,10 +125,11 @@ def show_trust_list(path: str, *, as_json: bool, expected_kind: str) -> None:
     else:
         verified, reason = True, None
     if as_json:
-        click.echo(json.dumps(show.to_json(tl, path=path, verified=verified, reason=reason),
-                              indent=2))
+        click.echo(json.dumps(show.to_json(tl, path=path, verified=verified, reason=reason,
+                                           timezone=timezone), indent=2))
     else:
-        click.echo(show.render(tl, path=path, verified=verified, reason=reason))
+        click.echo(show.render(tl, path=path, verified=verified, reason=reason,
+                               timezone=timezone))
     if not verified:
         raise SignatureError(f"{path}: {reason}")
 
@@ -161,20 +164,38 @@ _JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                             help="Print the parsed file as JSON instead of CUCM's layout.")
 
 
+def _time_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An IANA time zone name, as the cluster's ``timezone`` key takes (O1a)."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a time zone (expected an IANA name such as "
+                                 f"'UTC', 'Europe/Brussels' or 'America/Los_Angeles')") from None
+    return value
+
+
+_TIMEZONE_OPTION = click.option("--timezone", default="UTC", show_default=True,
+                                callback=_time_zone, metavar="ZONE",
+                                help="Print times in this IANA time zone, as CUCM prints them in "
+                                     "the cluster's (e.g. America/Los_Angeles).")
+
+
 @main.command("show-itl")
 @click.argument("path")
 @_JSON_OPTION
-def show_itl(path: str, as_json: bool) -> None:
+@_TIMEZONE_OPTION
+def show_itl(path: str, as_json: bool, timezone: str) -> None:
     """Parse, print and verify an ITL file (ITLFile.tlv) like CUCM's `show itl`."""
-    show_trust_list(path, as_json=as_json, expected_kind="ITL")
+    show_trust_list(path, as_json=as_json, expected_kind="ITL", timezone=timezone)
 
 
 @main.command("show-ctl")
 @click.argument("path")
 @_JSON_OPTION
-def show_ctl(path: str, as_json: bool) -> None:
+@_TIMEZONE_OPTION
+def show_ctl(path: str, as_json: bool, timezone: str) -> None:
     """Parse, print and verify a CTL file (CTLFile.tlv) like CUCM's `show ctl`."""
-    show_trust_list(path, as_json=as_json, expected_kind="CTL")
+    show_trust_list(path, as_json=as_json, expected_kind="CTL", timezone=timezone)
 
 
 @main.command("make-itl")

@@ -107,3 +107,27 @@ def test_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.exit_code == 0
     assert "show-itl" in result.stdout and "show-ctl" in result.stdout
+
+
+@pytest.mark.parametrize(("command", "utc", "auckland"), [
+    ("show-itl", "Tue Dec 30 17:25:42 UTC 2025", "Wed Dec 31 06:25:42 NZDT 2025"),
+    ("show-ctl", "Thu May 07 03:10:47 UTC 2015", "Thu May 07 15:10:47 NZST 2015")])
+def test_O1a_timezone_prints_times_as_the_clusters_cli_does(real_itl: Path, real_ctl: Path,
+                                                             command: str, utc: str,
+                                                             auckland: str) -> None:
+    """The files' TIMESTAMPs in UTC (the default) and in Auckland's summer and winter time;
+    JSON gives the same text."""
+    path = str(real_itl if command == "show-itl" else real_ctl)
+    kind = command[-3:].upper()
+    for args, when in (((), utc), (("--timezone", "Pacific/Auckland"), auckland)):
+        result = run(command, path, *args)
+        assert result.exit_code == 0
+        assert f"The {kind} File was last modified on {when}\n" in result.stdout
+        assert json.loads(run(command, path, "--json", *args).stdout)["last_modified"] == when
+
+
+def test_an_unknown_timezone_exits_2_naming_valid_ones(real_itl: Path) -> None:
+    result = run("show-itl", str(real_itl), "--timezone", "Mars/Base")
+    assert result.exit_code == 2
+    assert ("Invalid value for '--timezone': 'Mars/Base' is not a time zone (expected an IANA "
+            "name such as 'UTC'") in result.stderr
