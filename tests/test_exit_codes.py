@@ -28,6 +28,13 @@ from sim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED
 from sim.sweep import SweepStore
 
 
+def as_in_a_terminal() -> None:
+    """Ctrl-C's default in the child, as in a terminal: a shell without job control (a CI
+    script's ``cmd &``) starts background commands with SIGINT ignored, and Python keeps it
+    ignored, so the tests would not send what a user's terminal sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_internal_error_exits_70_and_names_its_traceback_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
@@ -61,7 +68,7 @@ def test_ctrl_c_and_kill_exit_after_a_clean_stop(tmp_path: Path, signum: int, co
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(scenario), "--out",
                                 str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=as_in_a_terminal)
     time.sleep(4)  # imports, loading, and well into the simulation
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
@@ -102,7 +109,7 @@ def test_ctrl_c_stops_a_sweep_with_130_and_keeps_its_finished_runs(tmp_path: Pat
     command = [sys.executable, "-m", "sim", "sweep", str(sweep), "--workers", "2", "--out",
                str(out), "--quiet"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True, preexec_fn=as_in_a_terminal)
     while not (out / "sweep.duckdb").is_file() or SweepStore(out).recorded().empty:
         assert process.poll() is None, process.communicate()  # still running: mid-sweep
         time.sleep(0.05)
