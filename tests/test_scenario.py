@@ -19,6 +19,7 @@ from sim.scenario.assumptions import ASSUMPTIONS, engine_assumptions
 from sim.scenario.clusterfile import CLUSTER_SCHEMA
 from sim.scenario.distributions import KINDS, Fixed, LogNormal, Normal, Uniform
 from sim.scenario.events import ACTIONS, EVENT_KEYS
+from sim.scenario.migration import MIGRATION_ACTIONS
 from sim.scenario.scenario import (
     SCENARIO_SCHEMA,
     Scenario,
@@ -288,7 +289,9 @@ V14 = BASE.replace('version = "12.5"', 'version = "14"') + SFTP
 
 
 def test_every_action_has_a_sample():
-    assert set(SAMPLE_ARGS) == set(ACTIONS)
+    """The actions between clusters have theirs in tests/test_migration_scenario.py (they need
+    two clusters)."""
+    assert set(SAMPLE_ARGS) | set(MIGRATION_ACTIONS) == set(ACTIONS)
 
 
 @pytest.mark.parametrize("action", sorted(SAMPLE_ARGS))
@@ -373,8 +376,8 @@ EVENT_ERRORS = [
      "'regen_cret' is not valid; did you mean 'regen_cert'? (expected one of "
      + ", ".join(repr(a) for a in ACTIONS) + ")"),
     (event("regen_cert", nod="pub", cert="TVS"), "nod =", "events.0.nod",
-     "unknown key 'nod'; did you mean 'node'? (valid keys: at, action, note, node, cert, "
-     "restart_tftp)"),
+     "unknown key 'nod'; did you mean 'node'? (valid keys: at, action, note, skip, cluster, "
+     "node, cert, restart_tftp)"),
     (event("regen_cert", node="pbu", cert="TVS"), "pbu", "events.0.node",
      "no node called 'pbu'; did you mean 'pub'? (valid: pub, sub)"),
     (event("regen_cert", node="pub", cert="CallManger"), "CallManger", "events.0.cert",
@@ -442,7 +445,7 @@ def test_seed_argument_wins(tmp_path):
 
 @pytest.mark.parametrize(("override", "message"), [
     ("phones.0.cont=5", "--set phones.0.cont=5 [phones.0.cont]: unknown key 'cont'; did you mean "
-     "'count'? (valid keys: name, count, model, firmware, itl_support, tftp, cm_group, "
+     "'count'? (valid keys: name, count, cluster, model, firmware, itl_support, tftp, cm_group, "
      "initial_itl, initial_itl_from, initial_ctl, settings_access, web_access, availability)"),
     ("simulation.duration=5 mins",
      f"--set simulation.duration=5 mins [simulation.duration]: '5 mins' {DOES_NOT_PARSE}"),

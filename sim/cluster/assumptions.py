@@ -37,6 +37,10 @@ class Assumptions:
       118893 lists hostname and domain, not the address).
     - ``locked_phones_register``: a phone that rejected its ITL, CTL or config still registers
       with its last good config (I15, Cisco Community) or not (TechNotes 214231, 225746).
+    - ``bulk_import_restarts_tvs``: Bulk Certificate Import restarts TVS on the importing
+      cluster, so it vouches for the other cluster's certificates at once (TN 215539 migrates
+      phones without a TVS restart), or TVS learns them as ``tvs_learns_new_certificates``
+      says (TN 213407 restarts TVS after uploading them by hand) (I47).
     """
 
     tvs_learns_new_certificates: str = AT_TVS_RESTART
@@ -45,6 +49,7 @@ class Assumptions:
     remotekey_signer: str = ITLRECOVERY_KEY
     ip_change_regenerates_certificates: bool = False
     locked_phones_register: bool = False
+    bulk_import_restarts_tvs: bool = True
 
 
 DOCUMENTED = Assumptions()

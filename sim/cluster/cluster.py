@@ -26,9 +26,13 @@ from sim.cluster.versions import (
     single_itl_recovery,
 )
 from sim.trust.certificates import Certificate, CertificateFactory, Role
+from sim.trust.keys import KeySource
 
 Identity = tuple[bytes, str]
 ITL_ROLES = (Role.CALLMANAGER, Role.TVS, Role.CAPF, Role.ITLRECOVERY)
+# the trust stores TVS vouches from (trust-model section 1, K9, K20)
+CALLMANAGER_TRUST, PHONE_SAST_TRUST = "CallManager-trust", "Phone-SAST-trust"
+TRUST_STORES = (CALLMANAGER_TRUST, PHONE_SAST_TRUST)
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,38 @@ class P12File:
     password: str
 
 
+@dataclass(frozen=True)
+class SftpLogin:
+    """Where `remotekey`, `file get` and Bulk Certificate Management reach an SFTP server;
+    ``path`` is a file (the p12) or, for bulk certificates, a directory."""
+
+    host: str
+    user: str
+    path: str
+    password: str
+
+
+@dataclass
+class BulkDirectory:
+    """What Bulk Certificate Management keeps in one SFTP directory (TN 215539): the PKCS12
+    files each cluster exported (its certificates, by cluster name) and the consolidated file
+    (every exporting cluster's certificates when consolidation ran), or None before that."""
+
+    exports: dict[str, tuple[Certificate, ...]] = field(default_factory=dict)
+    consolidated: dict[str, tuple[Certificate, ...]] | None = None
+
+
 @dataclass
 class SftpServer:
-    """An SFTP server a scenario names: credentials, reachability and the files it holds."""
+    """An SFTP server a scenario names: credentials, reachability and the files it holds. In a
+    scenario with several clusters every cluster reaches the same server objects."""
 
     host: str
     user: str
     password: str
     reachable: bool = True
     files: dict[str, P12File] = field(default_factory=dict)
+    bulk: dict[str, BulkDirectory] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,6 +131,9 @@ class Cluster:
         self.phone_interaction_on_cert_update = True
         self.itl_recovery_backed_up = False
         self.sftp: dict[str, SftpServer] = {}
+        # Bulk Certificate Management's SFTP settings, saved on the publisher at the first
+        # export (TN 215539), or None while not configured
+        self.bulk_sftp: SftpLogin | None = None
         self.ctl_bytes: bytes | None = None
         self.served: dict[str, ServedFiles] = {}
         self.audit: list[Outcome] = []
@@ -114,10 +144,12 @@ class Cluster:
         self._known: tuple[int, dict[Identity, Certificate]] = (-1, {})
         # T3: per TFTP node, the content of its last normal ITL and the bytes built for it.
         self.itl_memo: dict[str, tuple[object, bytes]] = {}
-        # CallManager-trust / Phone-SAST-trust: certificates imported by hand or left from
-        # earlier states that TVS still vouches for (trust-model section 1, [I]). Change it only
-        # through ``import_certificate`` / ``regenerate`` so ``revision`` follows.
-        self.callmanager_trust: dict[Identity, Certificate] = {}
+        # CallManager-trust / Phone-SAST-trust: certificates imported by hand or by Bulk
+        # Certificate Management (another cluster's, TN 213407, TN 215539) that TVS vouches for
+        # (trust-model section 1). Change them only through ``import_certificate`` /
+        # ``regenerate`` so ``revision`` follows.
+        self.trust_stores: dict[str, dict[Identity, Certificate]] = {
+            store: {} for store in TRUST_STORES}
         # regenerated certificates TVS still vouches for (``tvs_forgets_superseded`` false)
         self.superseded: dict[Identity, Certificate] = {}
         # ITL File Status (O2): the SHA-1 of the ITL each TFTP node built last, as the
@@ -134,8 +166,14 @@ class Cluster:
 
     @classmethod
     def from_spec(cls, spec: ClusterSpec, seed: int,
-                  assumptions: Assumptions = DOCUMENTED) -> Cluster:
-        return cls(spec, CertificateFactory(seed, spec.organisation), assumptions)
+                  assumptions: Assumptions = DOCUMENTED, *, keys: KeySource | None = None
+                  ) -> Cluster:
+        """The cluster of ``spec``; its keys and serials follow ``seed``. ``keys`` shares a key
+        source with other clusters of a scenario (``sim.cluster.estate``), so no two clusters
+        hold the same key; their serials then follow ``seed`` and the cluster's name."""
+        label = spec.name if keys is not None else ""
+        return cls(spec, CertificateFactory(seed, spec.organisation, keys=keys, label=label),
+                   assumptions)
 
     # -- structure -------------------------------------------------------------------------
 
@@ -210,7 +248,8 @@ class Cluster:
         """
         old = node.certs[role]
         new = self.issue(node, role, when=when)
-        self.callmanager_trust.pop(old.identity, None)
+        for store in self.trust_stores.values():
+            store.pop(old.identity, None)
         if not self.assumptions.tvs_forgets_superseded:
             self.superseded[old.identity] = old
         self.set_certificate(node, role, new)
@@ -241,11 +280,18 @@ class Cluster:
         for listener in self.listeners:
             listener()
 
-    def import_certificate(self, cert: Certificate) -> None:
-        """Import ``cert`` into CallManager-trust / Phone-SAST-trust: TVS vouches for it from
-        now on (trust-model section 1, K20)."""
-        self.callmanager_trust[cert.identity] = cert
+    def import_certificate(self, cert: Certificate, stores: tuple[str, ...] = TRUST_STORES
+                           ) -> None:
+        """Import ``cert`` into the named trust stores (CallManager-trust, Phone-SAST-trust):
+        TVS vouches for it once it has loaded it (trust-model section 1, K20, P5b); the stores
+        decide its roles (``sim.cluster.tvs.vouched_functions``)."""
+        for store in stores:
+            self.trust_stores[store][cert.identity] = cert
         self.touch()
+
+    def stores_of(self, identity: Identity) -> tuple[str, ...]:
+        """The trust stores holding ``identity`` (none for the cluster's own certificates)."""
+        return tuple(name for name, certs in self.trust_stores.items() if identity in certs)
 
     def all_certificates(self) -> list[Certificate]:
         """Every current certificate of every node (what TVS knows of its own cluster, K10)."""
@@ -257,7 +303,9 @@ class Cluster:
         current certificate. Rebuilt once per ``revision``, shared by every query."""
         revision, known = self._known
         if revision != self.revision:
-            known = dict(self.callmanager_trust)
+            known = {}
+            for store in self.trust_stores.values():
+                known.update(store)
             known.update(self.superseded)
             known.update((cert.identity, cert) for cert in self.all_certificates())
             self._known = (self.revision, known)

@@ -8,9 +8,7 @@ a lost publisher (A10). Every operation checks all its preconditions before it c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sim.cluster.cluster import Cluster, P12File
+from sim.cluster.cluster import Cluster, P12File, SftpLogin
 from sim.cluster.operations import down, record, refuse, restart_everywhere, tftp_everywhere
 from sim.cluster.outcome import Effect, Outcome
 from sim.cluster.tftp import build_ctl, build_itl, reset_signer, start_tftp, timestamp_at
@@ -23,17 +21,7 @@ RTMT_ALERT = ("ITLRecovery certificate has not been backed up: run `file get tft
               "ITLRecovery.p12` on the publisher")
 
 
-@dataclass(frozen=True)
-class SftpLogin:
-    """Where `remotekey` / `file get` reach the SFTP server."""
-
-    host: str
-    user: str
-    path: str
-    password: str
-
-
-def _check_login(cluster: Cluster, login: SftpLogin) -> str | None:
+def check_login(cluster: Cluster, login: SftpLogin) -> str | None:
     """Why the SFTP server cannot be used, or None."""
     server = cluster.sftp.get(login.host)
     if server is None or not server.reachable:
@@ -66,7 +54,7 @@ def itl_reset(cluster: Cluster, node_name: str, now: float, *,
         return refuse(cluster, now, action, node.name,
                       "Executed command unsuccessfully: utils itl reset needs 10.0(1) or later")
     if login is not None:
-        problem = _check_login(cluster, login) or _check_p12(cluster, login)
+        problem = check_login(cluster, login) or _check_p12(cluster, login)
         if problem:
             return refuse(cluster, now, action, node.name, f"{problem}. No changes were made.")
         cluster.set_certificate(node, Role.ITLRECOVERY,
@@ -111,7 +99,7 @@ def backup_itlrecovery(cluster: Cluster, node_name: str, login: SftpLogin, now: 
     if not node.is_publisher or key is None:
         return refuse(cluster, now, action, node.name, "File not found: no files matched "
                                                        f"tftp/{P12_NAME}")
-    problem = _check_login(cluster, login)
+    problem = check_login(cluster, login)
     if problem:
         return refuse(cluster, now, action, node.name, problem)
     cluster.sftp[login.host].files[login.path] = P12File(key, cluster.security_password)

@@ -54,7 +54,7 @@ def restart_everywhere(cluster: Cluster) -> tuple[Effect, ...]:
         tftp_everywhere(cluster)
 
 
-def _auto_reset(cluster: Cluster, role: Role = Role.CALLMANAGER) -> tuple[Effect, ...]:
+def auto_reset(cluster: Cluster, role: Role = Role.CALLMANAGER) -> tuple[Effect, ...]:
     """A1b: CUCM resets phones when a certificate in the ITL changes (on 14+ only while
     "Phone Interaction on Certificate Update" is on, K8). An ITLRecovery change resets phones
     only on 14+, where the parameter covers "TFTP (CallManager/ITLRecovery)" certificates (A1c,
@@ -97,7 +97,7 @@ def regen_cert(cluster: Cluster, node_name: str, role: Role, now: float, *,
     node.last_regen = (now, role)
     if restart_tftp is None:
         restart_tftp = role in ITL_CERT_ROLES
-    effects = (restart_everywhere(cluster) if restart_tftp else ()) + _auto_reset(cluster, role)
+    effects = (restart_everywhere(cluster) if restart_tftp else ()) + auto_reset(cluster, role)
     return record(cluster, Outcome(now, action, node.name, True,
                                    f"Successfully Regenerated Certificate for {role.value}.",
                                    effects))
@@ -116,7 +116,7 @@ def _regenerate_node(cluster: Cluster, node: Node, now: float) -> None:
 
 def _changed(cluster: Cluster, now: float, action: str, node: str | None, message: str
              ) -> Outcome:
-    effects = restart_everywhere(cluster) + _auto_reset(cluster)
+    effects = restart_everywhere(cluster) + auto_reset(cluster)
     return record(cluster, Outcome(now, action, node, True, message, effects))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sim.cluster.cluster import Cluster, Identity, Node
+from sim.cluster.cluster import CALLMANAGER_TRUST, PHONE_SAST_TRUST, Cluster, Identity, Node
 from sim.trust.certificates import Certificate, Role
 from sim.trust.trustlist import Function
 
@@ -27,6 +27,14 @@ ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
     Role.CAPF: frozenset({Function.CAPF}),
     Role.TVS: frozenset({Function.TVS}),
 }
+# What an imported certificate (another cluster's) may vouch for, by the trust stores holding it:
+# TN 213407's source TVS finds the destination CallManager certificate, uploaded "as a
+# CallManger-trust and Phone-SAST-trust certificate", with roles 0 and 3 (SAST and TFTP in the
+# numbering of tvsd); which store gives which role is inferred (I46).
+STORE_FUNCTIONS: dict[str, frozenset[Function]] = {
+    PHONE_SAST_TRUST: frozenset({Function.SAST}),
+    CALLMANAGER_TRUST: frozenset({Function.TFTP}),
+}
 ITL_SIGNING = frozenset({Function.SAST, Function.TFTP, Function.CCM_TFTP})  # ITLs and CTLs
 CONFIG_SIGNING = frozenset({Function.TFTP, Function.CCM_TFTP, Function.CCM})
 
@@ -38,6 +46,17 @@ class TvsAnswer:
     certificate: Certificate | None
     reasons: tuple[str, ...]
     server: str | None = None
+    functions: frozenset[Function] = frozenset()
+    """The roles TVS gave the certificate (``vouched_functions``)."""
+
+
+def vouched_functions(cluster: Cluster, cert: Certificate) -> frozenset[Function]:
+    """The roles ``cluster``'s TVS gives ``cert``: by its role for the cluster's own
+    certificates (I11), by the trust stores holding it for imported ones (I46)."""
+    stores = cluster.stores_of(cert.identity)
+    if not stores:
+        return ROLE_FUNCTIONS[cert.role]
+    return frozenset().union(*(STORE_FUNCTIONS[store] for store in stores))
 
 
 def query(cluster: Cluster, servers: Iterable[Node], identity: Identity,
@@ -61,9 +80,10 @@ def query(cluster: Cluster, servers: Iterable[Node], identity: Identity,
         cert = cluster.tvs_view(node).get(identity)
         if cert is None:
             return TvsAnswer(None, tuple(reasons) + ("tvs-unknown-cert",), node.name)
-        if not ROLE_FUNCTIONS[cert.role] & wanted:
-            return TvsAnswer(None, tuple(reasons) + ("tvs-wrong-role",), node.name)
-        return TvsAnswer(cert, tuple(reasons), node.name)
+        functions = vouched_functions(cluster, cert)
+        if not functions & wanted:
+            return TvsAnswer(None, tuple(reasons) + ("tvs-wrong-role",), node.name, functions)
+        return TvsAnswer(cert, tuple(reasons), node.name, functions)
     if not reasons:
         reasons.append("tvs-none-configured")
     return TvsAnswer(None, tuple(reasons))

@@ -84,11 +84,25 @@ class Collector:
     unreg_new: array = field(default_factory=lambda: array("b"))
     retries: int = 0
     """Unregistered phones going back through TFTP (P9)."""
+    clusters: tuple[str, ...] = ()
+    """The cluster names when a scenario has several; then each change also logs the cluster
+    the phone's DHCP option 150 points at (``log_cluster``), registrations log the cluster a
+    phone registers to and moves between clusters are logged (``sim.fleet.clusterstats``)."""
+    log_cluster: array = field(default_factory=lambda: array("b"))
+    reg_time: array = field(default_factory=lambda: array("d"))
+    reg_old: array = field(default_factory=lambda: array("b"))
+    reg_new: array = field(default_factory=lambda: array("b"))
+    move_time: array = field(default_factory=lambda: array("d"))
+    move_old: array = field(default_factory=lambda: array("b"))
+    move_new: array = field(default_factory=lambda: array("b"))
 
     def change(self, now: float, phone: int, old: str, new: str, reason: str,
-               unregistered: bool = False) -> None:
+               unregistered: bool = False, cluster: int = 0) -> None:
         """Phone ``phone`` moves from ``old`` to ``new`` because of ``reason``; an
-        ``unregistered`` settled phone stays counted as such in its new state."""
+        ``unregistered`` settled phone stays counted as such in its new state; ``cluster``:
+        where its option 150 points (logged with several clusters)."""
+        if self.clusters:
+            self.log_cluster.append(cluster)
         counts = self.counts
         counts[old] -= 1
         counts[new] += 1
@@ -126,6 +140,19 @@ class Collector:
         self.unreg_old.append(NONE if old is None else STATE_INDEX[old])
         self.unreg_new.append(NONE if new is None else STATE_INDEX[new])
 
+    def registered(self, now: float, old: int, new: int) -> None:
+        """With several clusters: a phone stops being registered to cluster ``old`` and/or
+        starts being registered to ``new`` (positions; ``NONE`` on a side where it is not)."""
+        self.reg_time.append(now)
+        self.reg_old.append(old)
+        self.reg_new.append(new)
+
+    def moved(self, now: float, old: int, new: int) -> None:
+        """A phone's DHCP option 150 now points at cluster ``new`` instead of ``old``."""
+        self.move_time.append(now)
+        self.move_old.append(old)
+        self.move_new.append(new)
+
     def recovered(self, now: float, by_hand: bool) -> None:
         """A locked phone trusts its cluster again, after a technician's fix or without one
         (bulk reset, TVS, a later ITL)."""
@@ -141,7 +168,8 @@ class Collector:
 
         Phone lines are formatted directly (480,000 of them in a large run), with every name
         JSON-escaped once per distinct name, so a quote or backslash in a population name
-        still gives valid JSON; times are exact (``exact``)."""
+        still gives valid JSON; times are exact (``exact``). With several clusters a phone
+        line starts with the cluster whose TFTP servers its option 150 gives."""
         ops = ((t, 0, i, json.dumps({"t": exact(t), "kind": "operation", **entry},
                                     sort_keys=True, ensure_ascii=False))
                for i, (t, entry) in enumerate(self.operation_log))
@@ -150,11 +178,13 @@ class Collector:
         phone_of = [_quoted(name) for name in phone_names]
         reasons = [_quoted(name) for name in self.reason_names]
         states = [_quoted(state) for state in STATES]
+        where = [f'"cluster": {_quoted(name)}, ' for name in self.clusters] or [""]
+        clusters = self.log_cluster if self.clusters else bytes(len(self.log_time))
         phones = (
-            (t, 1, i, f'{{"from": {states[old]}, "kind": "phone", "phone": '
+            (t, 1, i, f'{{{where[c]}"from": {states[old]}, "kind": "phone", "phone": '
                       f'{phone_of[p]}, "population": {population_of[p]}, '
                       f'"reason": {reasons[r]}, "t": {exact(t)}, "to": {states[new]}}}')
-            for i, (t, p, old, new, r) in enumerate(zip(
+            for i, (t, p, old, new, r, c) in enumerate(zip(
                 self.log_time, self.log_phone, self.log_old, self.log_new, self.log_reason,
-                strict=True)))
+                clusters, strict=True)))
         return (line for *_, line in heapq.merge(ops, phones))

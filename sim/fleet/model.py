@@ -21,6 +21,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.cluster.cluster import Cluster, Node
+from sim.cluster.estate import Estate
 from sim.cluster.phone import TVS_CACHE_SECONDS, Decision, TvsContext, is_empty_itl
 from sim.cluster.served import ServedFiles
 from sim.cluster.tftp import served_config
@@ -119,42 +120,81 @@ class Sampler:
 class FleetModel:
     """One simulated run: cluster + fleet + services + collector on a SimPy environment."""
 
-    def __init__(self, env: simpy.Environment, cluster: Cluster, groups: list[Group],
+    def __init__(self, env: simpy.Environment, estate: Estate, groups: list[Group],
                  phones: list[Phone], samplers: dict[str, Sampler], *,
                  serving_count: Callable[[str], int], tvs_capacity: int,
                  tvs_cache_seconds: float = TVS_CACHE_SECONDS):
         self.env = env
-        self.cluster = cluster
+        self.estate = estate
+        self.cluster = estate.first  # the only cluster, or the first of several
         self.groups = groups
         self.phones = phones
         self.sample = samplers
-        self.collector = Collector()
+        self.collector = Collector(clusters=estate.names if estate.several else ())
         self.verifier = Verifier()
-        self.tftp = {n.name: Slots(env, n.name, serving_count(n.name))
-                     for n in cluster.nodes.values()}
-        self.tvs = {n.name: Slots(env, n.name, tvs_capacity) for n in cluster.nodes.values()}
+        self.tftp = {name: Slots(env, name, serving_count(name)) for name in estate.nodes}
+        self.tvs = {name: Slots(env, name, tvs_capacity) for name in estate.nodes}
         self.tvs_cache_seconds = tvs_cache_seconds
         self._memo: dict[tuple, tuple[Decision, bool, Any, tuple]] = {}
-        self._memo_revision = cluster.revision
-        self._contexts = {g.index: self._tvs_context(g) for g in groups}
+        self._memo_revision = estate.revision
+        # each node's cluster's served files (the dict itself: it changes in place)
+        self._served = {name: estate.cluster_of(name).served for name in estate.nodes}
+        # The TVS servers a phone asks are those of the config it accepted last (P5; TN 213407,
+        # TN 215539: "the phone still has its old configuration which contains the IP address
+        # of the source cluster TVS service"): per config, the id of its CM group's node list
+        self._tvs_lists: list[tuple[str, ...]] = []
+        self._tvs_ids: dict[tuple[str, ...], int] = {}
+        self._tvs_of_config = PerObject(
+            lambda config: self._tvs_id(tuple(name for name, _ in config.callmanagers)))
+        self._contexts: dict[tuple[int, int], TvsContext] = {}
         self._is_empty = PerObject(is_empty_itl)
         self._ctl_addresses = PerObject(ctl_tftp_addresses)
         self.on_lock: list[Any] = []  # callbacks(phone): manual recovery queues locked phones
-        self.registration = Registration(env, cluster, groups, phones, self.collector,
+        self.registration = Registration(env, estate, groups, phones, self.collector,
                                          self.retry)
-        cluster.listeners.append(self.registration.changed)
+        estate.listen(self.registration.changed)
 
-    def _tvs_context(self, group: Group) -> TvsContext:
-        nodes = [self.cluster.node(name) for name in group.cm_group]
-        return TvsContext(self.cluster, nodes, lambda node: not group.partitioned,
-                          self.tvs_cache_seconds)
+    def _tvs_id(self, names: tuple[str, ...]) -> int:
+        found = self._tvs_ids.get(names)
+        if found is None:
+            found = self._tvs_ids[names] = len(self._tvs_lists)
+            self._tvs_lists.append(names)
+        return found
+
+    def tvs_list(self, phone: Phone) -> int:
+        """The id of the CM group whose TVS ``phone`` asks: its last accepted config's (P5)."""
+        config = phone.config
+        if config is None:
+            return self._tvs_id(phone.group.cm_group)
+        return self._tvs_of_config(config)
+
+    def config_cluster(self, phone: Phone) -> Cluster:
+        """The cluster of the config ``phone`` accepted last: it registers there (P9) and asks
+        that cluster's TVS (P5)."""
+        return self.estate.cluster_of(self._tvs_lists[self.tvs_list(phone)][0])
+
+    def _context(self, phone: Phone, tvs_list: int) -> TvsContext:
+        group = phone.group
+        context = self._contexts.get((group.index, tvs_list))
+        if context is None:
+            names = self._tvs_lists[tvs_list]
+            context = self._contexts[(group.index, tvs_list)] = TvsContext(
+                self.estate.cluster_of(names[0]), [self.estate.nodes[n] for n in names],
+                lambda node: not group.partitioned, self.tvs_cache_seconds)
+        return context
+
+    def registered_to(self, cluster: Cluster) -> list[Phone]:
+        """The phones registered to ``cluster`` now (P9), in index order: the ones its resets
+        reach (P9a)."""
+        return [phone for phone in self.phones
+                if phone.registered and self.config_cluster(phone) is cluster]
 
     # -- phone lifecycle -------------------------------------------------------------------
 
     def set_state(self, phone: Phone, state: str, reason: str) -> None:
         if phone.state != state:
             self.collector.change(self.env.now, phone.index, phone.state, state, reason,
-                                  phone.registered is False)
+                                  phone.registered is False, phone.group.cluster)
             phone.state = state
 
     def settled_state(self, phone: Phone) -> str:
@@ -216,7 +256,7 @@ class FleetModel:
                 if phone.epoch != epoch:  # reset while queued: the request is abandoned
                     slots.give()
                     return
-            served = self.cluster.served.get(node.name)
+            served = self._served[node.name].get(node.name)
             if served is not None and node.up:
                 break
             slots.give()  # TFTP went away while we queued: try again
@@ -283,21 +323,26 @@ class FleetModel:
         """The first TFTP server of the phone's list that is up, serving and reachable at the
         address DHCP option 150 gave it (A3a), and that its CTL lists (P3c: a secure phone
         talks only to TFTP servers whose address is in its CTL, "Changing the IP Address and
-        Hostname for CUCM 12.5(1)"). Else ``None`` and, if a CTL forbade every reachable one,
-        the rejection to settle with."""
+        Hostname for CUCM 12.5(1)"), when the server is of the cluster whose config the phone
+        holds: a server of another cluster (a move) is used and its CTL verified by P3a (P3d:
+        TN 213407's phone takes the destination's CTL from a server its CTL does not list).
+        Else ``None`` and, if a CTL forbade every reachable one, the rejection to settle
+        with."""
         group = phone.group
         if group.partitioned:
             return None, None
         ctl = phone.trust.ctl
         allowed = self._ctl_addresses(ctl) if ctl is not None else None
         refused = None
+        nodes = self.estate.nodes
         for name in group.tftp:
-            node = self.cluster.nodes[name]
-            if not (node.up and name in self.cluster.served
+            node = nodes[name]
+            if not (node.up and name in self._served[name]
                     and node.ip == group.option150.get(name, node.ip)):
                 continue
-            if allowed and node.ip and node.ip not in allowed:
-                refused = TFTP_NOT_IN_CTL
+            if allowed and node.ip and node.ip not in allowed and \
+                    self.estate.cluster_of(name) is self.config_cluster(phone):
+                refused = TFTP_NOT_IN_CTL  # P3c, within the cluster of its config (P3d)
                 continue
             return node, None
         return None, refused
@@ -308,23 +353,26 @@ class FleetModel:
         """The engine's decision and whether TVS was consulted, memoised while the cluster
         does not change (``cluster.revision``, bumped by every change of its trust state).
 
-        Keyed on the identities of the installed and offered files (shared objects) and the
-        phone's group (its CM group) and whether that group is cut off; the memo holds
+        Keyed on the identities of the installed and offered files (shared objects), the
+        phone's group, whether that group is cut off and the TVS servers it asks (those of its
+        last accepted config, ``tvs_list``); the memo holds
         references to the files so the ids stay unique. Phones with TVS-cached certificates
         decide afresh (P5 cache).
         """
         trust = phone.trust
+        tvs_list = self.tvs_list(phone)
         if trust.tvs_cache:
-            decision = self._decide_now(phone, served, kind)
+            decision = self._decide_now(phone, served, kind, tvs_list)
             return decision, _used_tvs(decision)
-        if self._memo_revision != self.cluster.revision:
+        if self._memo_revision != self.estate.revision:
             self._memo.clear()
-            self._memo_revision = self.cluster.revision
+            self._memo_revision = self.estate.revision
         group = phone.group
-        key = (kind, id(trust.itl), id(trust.ctl), id(served), group.index, group.partitioned)
+        key = (kind, id(trust.itl), id(trust.ctl), id(served), group.index, group.partitioned,
+               tvs_list)
         hit = self._memo.get(key)
         if hit is None:
-            decision = self._decide_now(phone, served, kind)
+            decision = self._decide_now(phone, served, kind, tvs_list)
             cached = next(iter(trust.tvs_cache.items()), None)
             hit = self._memo[key] = (decision, _used_tvs(decision), cached,
                                      (trust.itl, trust.ctl, served))
@@ -344,20 +392,22 @@ class FleetModel:
             phone.trust.ctl = served.ctl
         return decision, used_tvs
 
-    def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
-        context = self._contexts[phone.group.index]
+    def _decide_now(self, phone: Phone, served: ServedFiles, kind: str, tvs_list: int
+                    ) -> Decision:
+        context = self._context(phone, tvs_list)
         if kind == "ctl":
             assert served.ctl is not None  # boot asks for a CTL decision only when one is served
             return phone.trust.decide_ctl(served.ctl, context, self.verifier, self.env.now)
         if kind == "itl":
             return phone.trust.decide_itl(served.itl, context, self.verifier, self.env.now)
-        config = served_config(self.cluster, served, phone.group.profile)
+        config = served_config(self.estate.cluster_of(served.node), served, phone.group.profile)
         return phone.trust.decide_config(config, context, self.verifier, self.env.now)
 
     def _tvs_session(self, phone: Phone) -> Steps:
-        """Time spent on the TVS query: a TLS session at the first reachable TVS (P5)."""
-        for name in phone.group.cm_group:
-            node = self.cluster.nodes[name]
+        """Time spent on the TVS query: a TLS session at the first reachable TVS of the
+        config the phone accepted last (P5)."""
+        for name in self._tvs_lists[self.tvs_list(phone)]:
+            node = self.estate.nodes[name]
             if node.serves("TVS") and not phone.group.partitioned:
                 slots = self.tvs[name]
                 if not slots.take():

@@ -24,7 +24,9 @@ MAC_BASE = 0x0011_2200_0000
 
 @dataclass
 class Group:
-    """A population at run time: where its phones fetch files and how they are configured."""
+    """A population at run time: where its phones fetch files and how they are configured.
+    Phones moved to another cluster join a group of their own with the same name
+    (``sim.fleet.moves``)."""
 
     index: int
     name: str
@@ -36,6 +38,7 @@ class Group:
     # DHCP option 150: the address each TFTP node had when the phones last got it (A3a)
     option150: dict[str, str] = field(default_factory=dict)
     partitioned: bool = False
+    cluster: int = 0  # the cluster its TFTP servers belong to (position in file order)
 
 
 class Phone:

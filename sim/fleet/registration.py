@@ -19,19 +19,20 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL
 
-from sim.cluster.cluster import Cluster, Node
+from sim.cluster.cluster import Node
+from sim.cluster.estate import Estate
 from sim.cluster.served import SignedConfig
-from sim.fleet.collector import Collector
+from sim.fleet.collector import NONE, Collector
 from sim.fleet.phones import Group, Phone
 
 
 class Registration:
     """Registered phones, and the unregistered ones waiting for a change to retry."""
 
-    def __init__(self, env: simpy.Environment, cluster: Cluster, groups: list[Group],
+    def __init__(self, env: simpy.Environment, estate: Estate, groups: list[Group],
                  phones: list[Phone], collector: Collector, retry: Callable[[Phone], None]):
         self.env = env
-        self.cluster = cluster
+        self.estate = estate
         self.groups = groups
         self.phones = phones
         self.collector = collector
@@ -42,7 +43,7 @@ class Registration:
         # config object id -> (config, its CallManager now), valid for one cluster revision:
         # every change of a node's power, services or address bumps the revision
         self._memo: dict[int, tuple[SignedConfig, Node | None]] = {}
-        self._memo_revision = cluster.revision
+        self._memo_revision = estate.revision
 
     def callmanager(self, phone: Phone) -> Node | None:
         """The CallManager ``phone`` registers with now, or None (P9, A3a): the first of the
@@ -50,16 +51,16 @@ class Registration:
         config = phone.config
         if phone.group.partitioned or config is None:
             return None
-        if self._memo_revision != self.cluster.revision:
+        if self._memo_revision != self.estate.revision:
             self._memo.clear()
-            self._memo_revision = self.cluster.revision
+            self._memo_revision = self.estate.revision
         hit = self._memo.get(id(config))
         if hit is None:
             hit = self._memo[id(config)] = (config, self._first_answering(config))
         return hit[1]
 
     def _first_answering(self, config: SignedConfig) -> Node | None:
-        nodes = self.cluster.nodes
+        nodes = self.estate.nodes
         for name, address in config.callmanagers:
             node = nodes[name]
             if node.up and "CallManager" in node.running and node.ip == address:
@@ -77,11 +78,18 @@ class Registration:
             state = phone.state
             self.collector.unregister(self.env.now, state if was is False else None,
                                       state if registered is False else None)
+        if self.collector.clusters and (was is True or registered is True):
+            # with several clusters: which cluster the phone is registered to (its config's;
+            # unchanged while it stays registered)
+            assert phone.config is not None  # a registered phone has one (``callmanager``)
+            where = self.estate.index_of(phone.config.callmanagers[0][0])
+            self.collector.registered(self.env.now, where if was is True else NONE,
+                                      where if registered is True else NONE)
 
     def register(self, phone: Phone, trusted: bool) -> None:
         """After a boot: register if allowed (a locked phone only under the assumption
         ``locked_phones_register``) and a CallManager answers; else wait to retry."""
-        allowed = trusted or self.cluster.assumptions.locked_phones_register
+        allowed = trusted or self.estate.first.assumptions.locked_phones_register
         registered = allowed and self.callmanager(phone) is not None
         self.set(phone, registered)
         if not registered:
@@ -124,5 +132,5 @@ class Registration:
         """What registration depends on besides the phone: nodes' power, CallManager service
         and addresses, and which populations are cut off."""
         return (tuple((n.up, "CallManager" in n.running, n.ip)
-                      for n in self.cluster.nodes.values()),
+                      for n in self.estate.nodes.values()),
                 tuple(g.partitioned for g in self.groups))

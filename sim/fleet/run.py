@@ -21,7 +21,8 @@ import numpy as np
 import simpy
 
 from sim.cluster import tftp
-from sim.cluster.cluster import Cluster, P12File, SftpServer
+from sim.cluster.cluster import P12File, SftpServer
+from sim.cluster.estate import Estate
 from sim.cluster.observe import itl_file_status, recoverable_by_bulk_reset
 from sim.cluster.served import ConfigProfile
 from sim.cluster.variants import itl_variants
@@ -143,13 +144,13 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in
                                  np.random.SeedSequence(scenario.seed).spawn(len(STREAMS))),
                        strict=True))
-    cluster = Cluster.from_spec(scenario.cluster, scenario.seed,
-                                engine_assumptions(scenario.assumptions))
-    _add_sftp(cluster, scenario)
-    tftp.start_all(cluster)
+    estate = Estate.from_specs(scenario.clusters or (scenario.cluster,), scenario.seed,
+                               engine_assumptions(scenario.assumptions))
+    _add_sftp(estate, scenario)
+    estate.start_all()
     samplers = _samplers(scenario, streams)
-    groups, phones = _fleet(cluster, scenario)
-    model = FleetModel(env, cluster, groups, phones, samplers,
+    groups, phones = _fleet(estate, scenario)
+    model = FleetModel(env, estate, groups, phones, samplers,
                        serving_count=scenario.tftp.serving_count_of,
                        tvs_capacity=scenario.assumptions["tvs_capacity"],
                        tvs_cache_seconds=scenario.tvs.cache_hours * 3600.0)
@@ -201,31 +202,35 @@ def _samplers(scenario: Scenario, streams: dict[str, np.random.Generator]) -> di
     return {name: Sampler(dist, streams[name]) for name, dist in dists.items()}
 
 
-def _add_sftp(cluster: Cluster, scenario: Scenario) -> None:
+def _add_sftp(estate: Estate, scenario: Scenario) -> None:
+    """The scenario's SFTP servers, reachable from every cluster; ``has_p12_backup`` holds the
+    first cluster's ITLRecovery.p12 (A7)."""
+    cluster = estate.first
     for server in scenario.sftp:
-        cluster.sftp[server.host] = SftpServer(server.host, server.user, server.password,
-                                               server.reachable)
+        estate.add_sftp(SftpServer(server.host, server.user, server.password, server.reachable))
         if server.has_p12_backup and cluster.itl_recovery is not None:
             cluster.sftp[server.host].files[server.path] = P12File(
                 cluster.itl_recovery, cluster.security_password)
             cluster.itl_recovery_backed_up = True
 
 
-def _fleet(cluster: Cluster, scenario: Scenario) -> tuple[list[Group], list[Phone]]:
+def _fleet(estate: Estate, scenario: Scenario) -> tuple[list[Group], list[Phone]]:
     """Groups and phones with their installed files and config at t = 0: the ITL and config
-    their first TFTP server serves, or the node ``initial_itl_from`` names (or an
-    ``initial_itl`` variant of it), DHCP option 150 pointing at the TFTP nodes' addresses
-    (A3a)."""
+    their first TFTP server (of their starting cluster) serves, or the node
+    ``initial_itl_from`` names (or an ``initial_itl`` variant of it), DHCP option 150 pointing
+    at the TFTP nodes' addresses (A3a)."""
     groups: list[Group] = []
     phones: list[Phone] = []
     for index, pop in enumerate(scenario.populations):
+        cluster = estate.clusters[pop.cluster]
         tftp_names = tftp_order(cluster, tuple(pop.tftp))
         cm_group = cm_group_order(cluster, tuple(pop.cm_group))
         profile = ConfigProfile(cm_group, pop.settings_access, pop.web_access)
         group = Group(index, pop.name, tftp_names, cm_group, profile, pop.itl_support,
                       reports_devicetlinfo=pop.itl_support and sends_devicetlinfo(
                           parse_firmware(pop.firmware)),
-                      option150={name: cluster.node(name).ip for name in tftp_names})
+                      option150={name: cluster.node(name).ip for name in tftp_names},
+                      cluster=estate.names.index(pop.cluster))
         groups.append(group)
         held = pop.initial_itl_from or tftp_names[0]  # the TFTP server the phones used last
         variants = itl_variants(cluster, held)
@@ -309,10 +314,11 @@ def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str | bool,
     last, CUCM 14's status (O2, O2a: reported at registration by firmware 9.4(1)+), whether a
     bulk reset would recover it (A4) and whether it is registered (P9). Hashes are computed
     once per distinct file."""
-    cluster = model.cluster
+    estate = model.estate
     # (digest, hex text) once per distinct file and per TFTP server: the rows share the text
     mine_of = PerObject(lambda tl: _hashed(hashlib.sha1(tl.raw).digest() if tl else None))
-    theirs_of = {name: _hashed(digest) for name, digest in cluster.itl_hashes.items()}
+    theirs_of = {name: _hashed(digest) for cluster in estate.clusters.values()
+                 for name, digest in cluster.itl_hashes.items()}
     recoverable: dict[tuple[int, int, bool, str], bool] = {}  # the files are shared objects
     rows: list[tuple[str | bool, ...]] = []
     for phone, name in zip(model.phones, names, strict=True):
@@ -322,7 +328,8 @@ def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str | bool,
         reported = phone.registered is True and phone.group.reports_devicetlinfo
         key = (id(trust.itl), id(trust.ctl), trust.itl_support, node)
         if key not in recoverable:
-            recoverable[key] = recoverable_by_bulk_reset(trust, cluster, cluster.node(node))
+            recoverable[key] = recoverable_by_bulk_reset(trust, estate.cluster_of(node),
+                                                         estate.nodes[node])
         rows.append((
             name, phone.group.name, node, mine_hex, theirs_hex,
             itl_file_status(mine, theirs, reported=reported),

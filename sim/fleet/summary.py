@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from sim.fleet.clusterstats import cluster_summary
 from sim.fleet.collector import LOCKED, STATES, WORKING
 from sim.fleet.metrics import lock_reason_phones, outcome_metrics
 from sim.fleet.model import FleetModel
@@ -28,6 +29,7 @@ def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
     ever_locked = [p for p in phones if p.was_locked]
     recovered = [p for p in ever_locked if p.state in WORKING]
     operations = Counter(entry.get("status", "done") for _, entry in collector.operation_log)
+    several = {"clusters": cluster_summary(model)} if model.estate.several else {}
     return {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -62,4 +64,5 @@ def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
         "registration_retries": collector.retries,
         "operations": {"done": operations["done"], "refused": operations["refused"]},
         "assumptions": resolved_dict(scenario)["assumptions"],
+        **several,
     }

@@ -14,11 +14,12 @@ from typing import Any, NamedTuple
 import simpy
 
 from sim.cluster import itlrecovery, operations
-from sim.cluster.itlrecovery import SftpLogin
+from sim.cluster.cluster import Cluster, SftpLogin
 from sim.cluster.outcome import Effect, Outcome
 from sim.cluster.tftp import start_tftp, stop_tftp
 from sim.cluster.versions import parse_version
 from sim.fleet.model import FleetModel, Process
+from sim.fleet.moves import MIGRATION_HANDLERS, Moves
 from sim.fleet.phones import Phone
 from sim.scenario.durations import DAY
 from sim.trust.certificates import Role
@@ -47,8 +48,10 @@ class Timeline:
         self.events = tuple(events)  # the scenario keeps them sorted (time, then file order)
         self.start_recovery = start_recovery
         self._restarts: dict[str, simpy.Process] = {}  # TFTP restart in progress, per node
-        self._auto_reset_at: float | None = None
+        self._auto_reset_at: dict[str, float] = {}  # per cluster
         self._applied: list[Marker] = []
+        self.cluster: Cluster = model.cluster  # the cluster of the event being applied
+        self.moves = Moves(model, self.reset)
 
     def run(self) -> Process:
         for event in self.events:
@@ -59,15 +62,19 @@ class Timeline:
     def apply(self, event: Any) -> None:
         """Dispatch one event, log its outcome, then let its effects play out."""
         now = self.env.now
+        estate = self.model.estate
+        self.cluster = estate.clusters.get(event.cluster, estate.first)
         outcome = HANDLERS[event.action](self, dict(event.args), now)
         entry = {"action": event.action, "args": _plain(event.args)}
         if event.note:
             entry["note"] = event.note
+        if estate.several and event.cluster:
+            entry["cluster"] = event.cluster
         if outcome is not None:
             entry.update(command=outcome.action, status=outcome.status, message=outcome.message,
                          node=outcome.node)
             if outcome.effects:
-                self.env.process(self.effects(outcome.effects))
+                self.env.process(self.effects(outcome.effects, self.cluster))
         else:
             entry["status"] = "done"
         self.model.collector.operation(now, entry)
@@ -81,26 +88,28 @@ class Timeline:
 
     # -- effects -----------------------------------------------------------------------------
 
-    def effects(self, effects: tuple[Effect, ...]) -> Process:
+    def effects(self, effects: tuple[Effect, ...], cluster: Cluster) -> Process:
         """TFTP restarts first (in parallel on every named node), then phone resets (A1b).
 
         Operations in quick succession (e.g. CallManager regenerated on three nodes at 20:00)
         share a TFTP restart that is still in progress - it builds the files from the
         certificates current when it completes (T4) - so each operation's phone reset comes
-        after the files are served again, and the phones are reset once per instant.
+        after the files are served again, and the phones are reset once per instant. The
+        effects are ``cluster``'s: its resets reach the phones registered to it (P9a, I50).
         """
         for effect in effects:
             if effect.kind == "restart_tvs":
-                operations.restart_tvs(self.model.cluster, effect.nodes)
+                operations.restart_tvs(cluster, effect.nodes)
             elif effect.kind == "restart_tftp":
                 restarts = [self._restart(name) for name in effect.nodes]
                 yield simpy.AllOf(self.env, restarts)
             elif effect.kind == "bounce_tftp":
                 bounces = [self.env.process(self.bounce_tftp(name)) for name in effect.nodes]
                 yield simpy.AllOf(self.env, bounces)
-            elif effect.kind == "reset_phones" and self._auto_reset_at != self.env.now:
-                self._auto_reset_at = self.env.now
-                self.reset(self.model.phones, "auto-reset")
+            elif effect.kind == "reset_phones" and \
+                    self._auto_reset_at.get(cluster.name) != self.env.now:
+                self._auto_reset_at[cluster.name] = self.env.now
+                self.reset(self.model.registered_to(cluster), "auto-reset")
 
     def _restart(self, name: str) -> simpy.Process:
         """The TFTP restart of ``name`` in progress, or a new one."""
@@ -111,7 +120,7 @@ class Timeline:
 
     def restart_tftp(self, name: str) -> Process:
         """Stop TFTP on ``name``, wait the restart duration, start it: files rebuilt (T4)."""
-        cluster = self.model.cluster
+        cluster = self.model.estate.cluster_of(name)
         node = cluster.node(name)
         if not node.up or "TFTP" not in node.running:
             return
@@ -124,7 +133,7 @@ class Timeline:
         """`utils itl reset` restarts TFTP on each node (A4, seed): the node serves nothing for
         the restart duration, then the same (reset) files again, unless something else started
         TFTP there in the meantime."""
-        cluster = self.model.cluster
+        cluster = self.model.estate.cluster_of(name)
         served = cluster.served.pop(name, None)
         if served is None:
             return
@@ -163,7 +172,7 @@ def _login(args: dict[str, Any]) -> SftpLogin:
 
 
 def _publisher(t: Timeline, args: dict[str, Any]) -> str:
-    return args.get("node") or t.model.cluster.publisher.name
+    return args.get("node") or t.cluster.publisher.name
 
 
 def _reset_phones(t: Timeline, args: dict[str, Any], now: float) -> None:
@@ -174,11 +183,11 @@ def _reset_phones(t: Timeline, args: dict[str, Any], now: float) -> None:
 
 def _itl_reset(t: Timeline, args: dict[str, Any], now: float) -> Outcome:
     login = _login(args) if args["mode"] == "remotekey" else None
-    return itlrecovery.itl_reset(t.model.cluster, _publisher(t, args), now, login=login)
+    return itlrecovery.itl_reset(t.cluster, _publisher(t, args), now, login=login)
 
 
 def _restart_service(t: Timeline, args: dict[str, Any], now: float) -> Outcome | None:
-    cluster = t.model.cluster
+    cluster = t.cluster
     names = [n.name for n in cluster.nodes.values()] if args["node"] == "all" else [args["node"]]
     if args["service"] == "TFTP":
         effect = Effect("restart_tftp", tuple(n for n in names
@@ -206,13 +215,13 @@ def _update_option150(t: Timeline, args: dict[str, Any], now: float) -> None:
     """DHCP option 150 now gives the TFTP nodes' current addresses (A3a)."""
     for group in t.model.groups:
         if args["population"] in ("all", group.name):
-            group.option150 = {name: t.model.cluster.node(name).ip for name in group.tftp}
+            group.option150 = {name: t.model.estate.nodes[name].ip for name in group.tftp}
     t.model.registration.changed()
 
 
 def _sftp(reachable: bool) -> Handler:
     def handler(t: Timeline, args: dict[str, Any], now: float) -> None:
-        t.model.cluster.sftp[args["host"]].reachable = reachable
+        t.model.cluster.sftp[args["host"]].reachable = reachable  # every cluster's server
     return handler
 
 
@@ -222,52 +231,57 @@ def _start_recovery(t: Timeline, args: dict[str, Any], now: float) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "regen_cert": lambda t, a, now: operations.regen_cert(
-        t.model.cluster, a["node"], Role(a["cert"]), now, restart_tftp=a.get("restart_tftp")),
+        t.cluster, a["node"], Role(a["cert"]), now, restart_tftp=a.get("restart_tftp")),
     "change_hostname": lambda t, a, now: operations.change_hostname(
-        t.model.cluster, a["node"], a["new_name"], now),
-    "change_ip": lambda t, a, now: operations.change_ip(t.model.cluster, a["node"], a["new_ip"],
+        t.cluster, a["node"], a["new_name"], now),
+    "change_ip": lambda t, a, now: operations.change_ip(t.cluster, a["node"], a["new_ip"],
                                                          now),
-    "change_domain": lambda t, a, now: operations.change_domain(t.model.cluster,
+    "change_domain": lambda t, a, now: operations.change_domain(t.cluster,
                                                                 a["new_domain"], now),
     "restart_service": _restart_service,
     "reset_phones": _reset_phones,
     "itl_reset": _itl_reset,
     "ctl_reset_localkey": lambda t, a, now: itlrecovery.ctl_reset_localkey(
-        t.model.cluster, _publisher(t, a), now),
+        t.cluster, _publisher(t, a), now),
     "update_option150": _update_option150,
     "backup_itlrecovery": lambda t, a, now: itlrecovery.backup_itlrecovery(
-        t.model.cluster, _publisher(t, a), _login(a), now),
+        t.cluster, _publisher(t, a), _login(a), now),
     "change_security_password": lambda t, a, now: itlrecovery.change_security_password(
-        t.model.cluster, a["new_password"], now),
-    "set_rollback": lambda t, a, now: operations.set_rollback(t.model.cluster, a["enabled"], now),
+        t.cluster, a["new_password"], now),
+    "set_rollback": lambda t, a, now: operations.set_rollback(t.cluster, a["enabled"], now),
     "set_phone_interaction": lambda t, a, now: operations.set_phone_interaction(
-        t.model.cluster, a["enabled"], now),
-    "rebuild_publisher": lambda t, a, now: itlrecovery.rebuild_publisher(t.model.cluster, now),
-    "upgrade": lambda t, a, now: operations.upgrade(t.model.cluster, parse_version(a["version"]),
+        t.cluster, a["enabled"], now),
+    "rebuild_publisher": lambda t, a, now: itlrecovery.rebuild_publisher(t.cluster, now),
+    "upgrade": lambda t, a, now: operations.upgrade(t.cluster, parse_version(a["version"]),
                                                     now),
-    "set_mixed_mode": lambda t, a, now: operations.set_mixed_mode(t.model.cluster, a["enabled"],
+    "set_mixed_mode": lambda t, a, now: operations.set_mixed_mode(t.cluster, a["enabled"],
                                                                   now),
-    "ctl_update": lambda t, a, now: operations.ctl_update(t.model.cluster, now),
-    "node_down": lambda t, a, now: operations.set_node_power(t.model.cluster, a["node"], False,
+    "ctl_update": lambda t, a, now: operations.ctl_update(t.cluster, now),
+    "node_down": lambda t, a, now: operations.set_node_power(t.cluster, a["node"], False,
                                                              now),
-    "node_up": lambda t, a, now: operations.set_node_power(t.model.cluster, a["node"], True, now),
-    "stop_service": lambda t, a, now: operations.stop_service(t.model.cluster, a["node"],
+    "node_up": lambda t, a, now: operations.set_node_power(t.cluster, a["node"], True, now),
+    "stop_service": lambda t, a, now: operations.stop_service(t.cluster, a["node"],
                                                               a["service"], now),
-    "start_service": lambda t, a, now: operations.start_service(t.model.cluster, a["node"],
+    "start_service": lambda t, a, now: operations.start_service(t.cluster, a["node"],
                                                                 a["service"], now),
     "partition": _partition(True),
     "heal": _partition(False),
     "sftp_down": _sftp(False),
     "sftp_up": _sftp(True),
     "start_recovery": _start_recovery,
+    **MIGRATION_HANDLERS,
 }
 
 
 def rtmt_alerts(model: FleetModel, until: float) -> Process:
-    """The daily RTMT alert while ITLRecovery.p12 has not been backed up (A7)."""
+    """The daily RTMT alert of each cluster while its ITLRecovery.p12 has not been backed up
+    (A7)."""
     while model.env.now + DAY <= until:
         yield model.env.timeout(DAY)
-        alert = itlrecovery.rtmt_alert(model.cluster)
-        if alert:
-            model.collector.operation(model.env.now, {"action": "rtmt_alert", "status": "raised",
-                                                      "message": alert})
+        for cluster in model.estate.clusters.values():
+            alert = itlrecovery.rtmt_alert(cluster)
+            if alert:
+                where = {"cluster": cluster.name} if model.estate.several else {}
+                model.collector.operation(model.env.now, {"action": "rtmt_alert",
+                                                          "status": "raised", "message": alert,
+                                                          **where})

@@ -26,12 +26,14 @@ from sim.scenario.tomlsource import TomlSource
 @dataclass(frozen=True)
 class Assumption:
     """One named assumption: its schema (help names the default), what it decides, the
-    inference it replaces and its sources."""
+    inference it replaces and its sources. ``between_clusters``: it decides only what passes
+    between clusters, so a one-cluster scenario does not record it (``recorded``)."""
 
     value: Value
     decides: str
     replaces: str
     sources: str
+    between_clusters: bool = False
 
 
 def _shown(default: Any) -> str:
@@ -42,9 +44,11 @@ def _shown(default: Any) -> str:
     return str(default)
 
 
-def _assumption(value: Value, decides: str, replaces: str, sources: str) -> Assumption:
+def _assumption(value: Value, decides: str, replaces: str, sources: str, *,
+                between_clusters: bool = False) -> Assumption:
     help = f"{decides} (default {_shown(value.default)}; replaces {replaces}, docs/inferences.md)"
-    return Assumption(dataclasses.replace(value, help=help), decides, replaces, sources)
+    return Assumption(dataclasses.replace(value, help=help), decides, replaces, sources,
+                      between_clusters)
 
 
 def _engine(key: str, types: type, choices: tuple[str, ...] | None = None) -> Value:
@@ -96,6 +100,16 @@ ASSUMPTIONS: dict[str, Assumption] = {
         "I15", "TN 214231 and TN 225746 (phones with a bad ITL do not register), FN70613; "
                "against: Cisco Community 'Migrating IP Phones Between Clusters with CUCM 8 and "
                "ITL Files' (usually registers)"),
+    "bulk_import_restarts_tvs": _assumption(
+        _engine("bulk_import_restarts_tvs", bool),
+        "Bulk Certificate Import restarts TVS on the importing cluster, so its TVS vouches for "
+        "the other cluster's certificates at once (false: at its next restart, as "
+        "tvs_learns_new_certificates says)",
+        "I47", "TN 215539 (export, consolidate, import, then move and reset the phones: no TVS "
+               "restart, and the source TVS verifies the destination's signers); Feature "
+               "Configuration Guide 'Import the Certificates into the Clusters' (the phones "
+               "restart after the import); against: TN 213407 method 2 restarts TVS after "
+               "uploading the certificates by hand", between_clusters=True),
     "tvs_capacity": _assumption(
         Value(int, 100, check=at_least(1)), "concurrent TLS sessions per TVS node",
         "I31", "none: Cisco publishes no figure"),
@@ -114,6 +128,12 @@ def documented_values() -> dict[str, Any]:
     (distributions as their plain dict), so a report can tell which ones a run changed."""
     values = validate(TomlSource("<defaults>", {}), ASSUMPTIONS_SCHEMA, {}, ("assumptions",))
     return {key: v.to_dict() if isinstance(v, Distribution) else v for key, v in values.items()}
+def recorded(values: Mapping[str, Any], several_clusters: bool) -> dict[str, Any]:
+    """The assumptions a run records (``summary.json``, ``run.json``, the scenario's identity):
+    all of them with several clusters; without the between-cluster ones otherwise, since they
+    decide nothing there (and a one-cluster scenario keeps its identity)."""
+    return {key: value for key, value in values.items()
+            if several_clusters or not ASSUMPTIONS[key].between_clusters}
 
 
 def engine_assumptions(values: Mapping[str, Any]) -> engine.Assumptions:

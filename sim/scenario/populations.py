@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sim.cluster.spec import ClusterSpec
 from sim.cluster.versions import parse_firmware
+from sim.scenario.clusters import ClusterSet, node_list
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import duration
 from sim.scenario.names import population_name
@@ -60,6 +60,8 @@ POPULATION = Table({
     "count": Value(int, None, check=at_least(1), help="number of phones (default: the rows "
                    "of the scenario's [inventory] that name the population; without them it "
                    "must be given)"),
+    "cluster": Value(str, None, help="the cluster the phones start on, a [[clusters]] name "
+                     "(default: the only or first cluster)"),
     "model": Value(str, "CP-8841", help="default CP-8841"),
     "firmware": Value(str, "12.8(1)", check=_firmware, help=(
         "firmware version or load name, e.g. '12.8(1)' or 'sip88xx.14-2-1-0001-14': 9.4(1) and "
@@ -103,6 +105,7 @@ class Population:
 
     name: str
     count: int
+    cluster: str
     model: str
     firmware: str
     itl_support: bool
@@ -116,46 +119,33 @@ class Population:
     initial_itl_from: str | None = None
 
 
-def population_from(source: TomlSource, data: dict[str, Any], cluster: ClusterSpec,
+def population_from(source: TomlSource, data: dict[str, Any], clusters: ClusterSet,
                     at: KeyPath) -> Population:
-    """Fill cluster-derived defaults and check node lists, ITL state and availability."""
+    """Fill cluster-derived defaults and check the starting cluster, node lists (nodes of that
+    cluster), ITL state and availability."""
     initial_itl = data["initial_itl"] or ("current" if data["itl_support"] else "none")
     if not data["itl_support"] and initial_itl != "none":
         raise source.error(at + ("initial_itl",), "a phone without ITL support holds no ITL "
                                                   "(itl_support = false, P8); use 'none'")
+    name = data["cluster"] or clusters.first.name
+    if problem := clusters.unknown(name):
+        raise source.error(at + ("cluster",), problem)
+    cluster = clusters.get(name)
     tftp_nodes = [node.name for node in cluster.nodes if "TFTP" in node.services]
     held = data["initial_itl_from"]
     if held not in (None, *tftp_nodes):
         raise source.error(at + ("initial_itl_from",), f"{held!r} is not a TFTP node"
                                                        f"{suggest(held, tftp_nodes)} (TFTP "
                                                        f"nodes: {', '.join(tftp_nodes)})")
-    fields = {**data, "initial_itl": initial_itl,
-              "tftp": _node_list(source, data["tftp"], cluster, "TFTP", at + ("tftp",)),
-              "cm_group": _node_list(source, data["cm_group"], cluster, "CallManager",
-                                     at + ("cm_group",)),
+    fields = {**data, "initial_itl": initial_itl, "cluster": name,
+              "tftp": node_list(source, data["tftp"], clusters, name, "TFTP", at + ("tftp",)),
+              "cm_group": node_list(source, data["cm_group"], clusters, name, "CallManager",
+                                    at + ("cm_group",)),
               "initial_ctl": (cluster.security_mode == "mixed" if data["initial_ctl"] is None
                               else data["initial_ctl"]),
               "availability": _availability(source, data["availability"],
                                             at + ("availability",))}
     return Population(**fields)
-
-
-def _node_list(source: TomlSource, names: list[str] | None, cluster: ClusterSpec,
-               service: str, at: KeyPath) -> tuple[str, ...]:
-    """Node names that run ``service`` (default: all of them, in file order)."""
-    runners = [node.name for node in cluster.nodes if service in node.services]
-    if names is None:
-        return tuple(runners)
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            raise source.error(at + (i,), f"node {name!r} appears twice")
-        if name not in runners:
-            known = [node.name for node in cluster.nodes]
-            reason = (f"node {name!r} does not run {service}" if name in known else
-                      f"no node called {name!r}{suggest(name, known)}")
-            raise source.error(at + (i,), f"{reason} (nodes running {service}: "
-                                          f"{', '.join(runners)})")
-    return tuple(names)
 
 
 def _availability(source: TomlSource, data: dict[str, Any], at: KeyPath) -> Availability:

@@ -23,11 +23,13 @@ from types import MappingProxyType
 from typing import Any
 
 from sim.cluster.spec import ClusterSpec
-from sim.scenario.assumptions import ASSUMPTIONS_SCHEMA
-from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
+from sim.scenario.actions import Event, EventContext, SftpServer
+from sim.scenario.assumptions import ASSUMPTIONS_SCHEMA, recorded
+from sim.scenario.clusterfile import CLUSTER_SCHEMA
+from sim.scenario.clusters import clusters_from, scenario_schema
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import DAY, duration, human_duration, positive
-from sim.scenario.events import Event, EventContext, SftpServer, build_events, parse_event
+from sim.scenario.events import build_events, parse_event
 from sim.scenario.inventory import INVENTORY, Inventory, fill_counts, load_inventory
 from sim.scenario.names import folder_name
 from sim.scenario.overrides import apply_overrides, set_key
@@ -213,6 +215,7 @@ class Scenario:
     seed: int
     resolution: float
     cluster: ClusterSpec
+    """The only cluster, or the first of ``[[clusters]]``."""
     tftp: TftpSpec
     tvs: TvsSpec
     phone_boot: PhoneBootSpec
@@ -227,6 +230,12 @@ class Scenario:
     """Events CUCM will refuse (``sim.scenario.events``): valid, but worth a look."""
     inventory: Inventory | None = None
     """Real device names by population (``[inventory]``, ``sim.scenario.inventory``)."""
+    clusters: tuple[ClusterSpec, ...] = ()
+    """Every cluster in file order (``sim.scenario.clusters``); ``(cluster,)`` for one."""
+
+    @property
+    def several_clusters(self) -> bool:
+        return len(self.clusters) > 1
 
     @property
     def phone_count(self) -> int:
@@ -266,13 +275,21 @@ def validate_file(path: str | Path) -> str:
 
 
 def describe(scenario: Scenario) -> str:
-    """One line: the cluster, the fleet and the timeline of ``scenario``."""
-    cluster = scenario.cluster
-    return (f"scenario '{scenario.name}': {len(cluster.nodes)}-node "
-            f"{cluster.version[0]}.{cluster.version[1]} {cluster.security_mode} cluster, "
+    """One line: the cluster(s), the fleet and the timeline of ``scenario``."""
+    if scenario.several_clusters:
+        clusters = f"{len(scenario.clusters)} clusters (" + ", ".join(
+            f"{c.name}: {_cluster_text(c)}" for c in scenario.clusters) + ")"
+    else:
+        clusters = f"{_cluster_text(scenario.cluster)} cluster"
+    return (f"scenario '{scenario.name}': {clusters}, "
             f"{_count(len(scenario.populations), 'population')} / "
             f"{_count(scenario.phone_count, 'phone')}, {_count(len(scenario.events), 'event')} "
             f"over {human_duration(scenario.duration)}")
+
+
+def _cluster_text(cluster: ClusterSpec) -> str:
+    return (f"{len(cluster.nodes)}-node {cluster.version[0]}.{cluster.version[1]} "
+            f"{cluster.security_mode}")
 
 
 def _count(n: int, noun: str) -> str:
@@ -281,21 +298,22 @@ def _count(n: int, noun: str) -> str:
 
 def _build(source: TomlSource) -> Scenario:
     """Validate ``source.data`` section by section, then the references between sections."""
-    data = validate(source, SCENARIO_SCHEMA)
+    data = validate(source, scenario_schema(source, SCENARIO_SCHEMA))
     simulation = data["simulation"]
-    cluster = cluster_from(source, data["cluster"])
+    clusters = clusters_from(source, data)
+    cluster = clusters.first
     inventory = load_inventory(source, data["inventory"], [p["name"] for p in data["phones"]])
     fill_counts(source, data["phones"], inventory)
-    populations = tuple(population_from(source, p, cluster, ("phones", i))
+    populations = tuple(population_from(source, p, clusters, ("phones", i))
                         for i, p in enumerate(data["phones"]))
     _unique(source, [p.name for p in populations], ("phones",), "name")
     sftp = tuple(SftpServer(**entry) for entry in data["sftp"])
     _unique(source, [s.host for s in sftp], ("sftp",), "host")
     recovery = _recovery(source, data["recovery"], simulation["duration"])
-    _known_nodes(source, data["tftp"]["serving_count"], cluster, ("tftp", "serving_count"))
+    _known_nodes(source, data["tftp"]["serving_count"], clusters.node_names(),
+                 ("tftp", "serving_count"))
     parsed = [parse_event(source, e, ("events", i)) for i, e in enumerate(data["events"])]
-    context = EventContext.start(cluster, tuple(p.name for p in populations),
-                                 {s.host: s for s in sftp})
+    context = EventContext.start(clusters, populations, {s.host: s for s in sftp})
     events = build_events(source, parsed, context, simulation["duration"])
     return Scenario(
         name=simulation["name"] or stem_name(source, ("simulation", "name")), path=source.path,
@@ -305,7 +323,7 @@ def _build(source: TomlSource) -> Scenario:
         phone_boot=PhoneBootSpec(**data["phone_boot"]), populations=populations,
         events=events, sftp=sftp, recovery=recovery,
         assumptions=MappingProxyType(data["assumptions"]), start=simulation["start"],
-        warnings=tuple(context.warnings), inventory=inventory)
+        warnings=tuple(context.warnings), inventory=inventory, clusters=clusters.specs)
 
 
 def stem_name(source: TomlSource, key: KeyPath) -> str:
@@ -317,9 +335,8 @@ def stem_name(source: TomlSource, key: KeyPath) -> str:
     return stem
 
 
-def _known_nodes(source: TomlSource, table: Mapping[str, Any], cluster: ClusterSpec,
+def _known_nodes(source: TomlSource, table: Mapping[str, Any], names: list[str],
                  at: KeyPath) -> None:
-    names = [node.name for node in cluster.nodes]
     for name in table:
         if name not in names:
             raise source.error(at + (name,), f"no node {name!r}{suggest(name, names)} "
@@ -351,27 +368,43 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
     certificates by their content (``imported_certificates``, which a scenario file does not
     read back: it names the certificates file).
     """
-    cluster = _plain(scenario.cluster)
-    cluster["version"] = "{}.{}".format(*scenario.cluster.version)
-    imported = {node["name"]: node.pop("certificates") for node in cluster["nodes"]}
-    if any(imported.values()):  # by content: the file's name is not identity, its bytes are
-        cluster["imported_certificates"] = {n: c for n, c in imported.items() if c}
+    several = scenario.several_clusters
+    clusters = [_resolved_cluster(spec) for spec in scenario.clusters or (scenario.cluster,)]
     return {
         "simulation": _plain({"name": scenario.name, "description": scenario.description,
                               "duration": scenario.duration, "seed": scenario.seed,
                               "resolution": scenario.resolution, "start": scenario.start}),
-        "cluster": cluster,
+        **({"clusters": clusters} if several else {"cluster": clusters[0]}),
         "tftp": _plain(scenario.tftp), "tvs": _plain(scenario.tvs),
         "phone_boot": _plain(scenario.phone_boot),
-        "phones": _plain(scenario.populations),
-        "events": [_plain({"at": e.at, "action": e.action, **e.args, "note": e.note})
+        "phones": [_one_cluster(_plain(p), several) for p in scenario.populations],
+        "events": [_plain({"at": e.at, "action": e.action, **e.args, "note": e.note,
+                           "cluster": (e.cluster or None) if several else None})
                    for e in sorted(scenario.events, key=lambda e: e.index)],
         "sftp": _plain(scenario.sftp),
         "recovery": _plain(scenario.recovery),
-        "assumptions": _plain(scenario.assumptions),
+        "assumptions": _plain(recorded(scenario.assumptions, several)),
         **({"inventory": {"sha256": scenario.inventory.sha256,
                           "devices": scenario.inventory.devices}} if scenario.inventory else {}),
     }
+
+
+def _resolved_cluster(spec: ClusterSpec) -> dict[str, Any]:
+    """One cluster in file layout; imported certificates by content (``resolved_dict``)."""
+    cluster = _plain(spec)
+    cluster["version"] = "{}.{}".format(*spec.version)
+    imported = {node["name"]: node.pop("certificates") for node in cluster["nodes"]}
+    if any(imported.values()):  # by content: the file's name is not identity, its bytes are
+        cluster["imported_certificates"] = {n: c for n, c in imported.items() if c}
+    return cluster
+
+
+def _one_cluster(population: dict[str, Any], several: bool) -> dict[str, Any]:
+    """A population as a one-cluster scenario resolves it: without ``cluster``, so a scenario
+    keeps the identity (``scenario_hash``) it had before ``[[clusters]]`` existed."""
+    if not several:
+        population.pop("cluster", None)
+    return population
 
 
 def scenario_hash(scenario: Scenario) -> str:

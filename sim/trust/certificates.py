@@ -280,10 +280,13 @@ class CertificateFactory:
     certificates, byte for byte, in the same order of issue.
     """
 
-    def __init__(self, seed: int, organisation: Organisation):
+    def __init__(self, seed: int, organisation: Organisation, *, keys: KeySource | None = None,
+                 label: str = ""):
+        """``keys`` shares a key source with other factories (several clusters of one
+        scenario draw distinct keys); ``label`` separates their serial streams."""
         self.organisation = organisation
-        self.keys = KeySource(seed)
-        self._rng = random.Random(f"itlsim-serials:{seed}")
+        self.keys = keys if keys is not None else KeySource(seed)
+        self._rng = random.Random(f"itlsim-serials:{seed}" + (f":{label}" if label else ""))
 
     def serial(self) -> bytes:
         """16 random bytes with the top bit clear, so DER keeps exactly 16 bytes (as CUCM's)."""
