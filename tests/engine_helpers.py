@@ -31,19 +31,22 @@ HOLD = 300.0
 
 def cluster_toml(version: str = "10.0(1)", nodes=(PUB,), *, name: str = "lab",
                  domain: str = "lab.example", security_mode: str = "non-secure",
-                 password: str = "ciscocisco") -> str:
-    """A ``[cluster]`` TOML text: nodes given as (name, role, services)."""
+                 password: str = "ciscocisco", subnet: str = "10.0.0", table: str = "cluster"
+                 ) -> str:
+    """A ``[cluster]`` TOML text (``table = "clusters"``: one ``[[clusters]]`` entry): nodes
+    given as (name, role, services), addressed ``<subnet>.10`` onwards."""
+    header = f"[{table}]" if table == "cluster" else f"[[{table}]]"
     lines = [
-        "[cluster]", f'name = "{name}"', f'version = "{version}"', f'domain = "{domain}"',
+        header, f'name = "{name}"', f'version = "{version}"', f'domain = "{domain}"',
         f'security_mode = "{security_mode}"', "issued = 2024-03-01T12:00:00Z",
         f'security_password = "{password}"',
-        "[cluster.organisation]",
+        f"[{table}.organisation]",
         'ou = "tac"', 'o = "cisco"', 'l = "rtp"', 'st = "nc"', 'c = "US"',
     ]
     for i, (node, role, services) in enumerate(nodes):
         quoted = ", ".join(f'"{s}"' for s in services)
-        lines += ["[[cluster.nodes]]", f'name = "{node}"', f'role = "{role}"',
-                  f'ip = "10.0.0.{10 + i}"', f"services = [{quoted}]", BITS]
+        lines += [f"[[{table}.nodes]]", f'name = "{node}"', f'role = "{role}"',
+                  f'ip = "{subnet}.{10 + i}"', f"services = [{quoted}]", BITS]
     return "\n".join(lines) + "\n"
 
 
