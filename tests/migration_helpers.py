@@ -103,3 +103,38 @@ def boot_at(phone: PhoneTrust, estate: Estate, node: str, now: float, tvs: TvsCo
     group = NEW_GROUP if cluster.name == "new" else OLD_GROUP
     config = served_config(cluster, served, ConfigProfile(group))
     return Boot(ctl, itl, phone.decide_config(config, tvs, verifier, now))
+
+
+def scenario_toml(events: str = "", *, old: str = "10.5(2)", new: str = "11.5(1)",
+                  mode: str = "non-secure", phones: int = 40, extra: str = "") -> str:
+    """A two-cluster scenario: population "office" of ``phones`` on old (TFTP old-sub, CM group
+    old-sub, old-pub), device records on new at 0s, an SFTP server, then ``events``."""
+    return (f'[simulation]\nduration = "3h"\nseed = 7\n\n{clusters_toml(old, new, mode)}\n'
+            f'[[sftp]]\nhost = "{SFTP.host}"\nuser = "{SFTP.user}"\n'
+            f'password = "{SFTP.password}"\n\n'
+            f'[[phones]]\nname = "office"\ncount = {phones}\ncluster = "old"\n'
+            f'tftp = ["old-sub"]\ncm_group = ["old-sub", "old-pub"]\n{extra}\n'
+            '[[events]]\nat = "0s"\naction = "add_device_records"\ncluster = "new"\n'
+            'population = "all"\ncm_group = ["new-sub", "new-pub"]\n\n' + events)
+
+
+def event(action: str, at: str = "1h", **args: object) -> str:
+    """One ``[[events]]`` entry."""
+    lines = ["[[events]]", f'at = "{at}"', f'action = "{action}"']
+    for key, value in args.items():
+        text = str(value).lower() if isinstance(value, bool) else (
+            f'"{value}"' if isinstance(value, str) else str(value).replace("'", '"'))
+        lines.append(f"{key} = {text}")
+    return "\n".join(lines) + "\n\n"
+
+
+BULK = "".join([
+    event("bulk_cert_export", "10min", cluster="new", sftp_host=SFTP.host,
+          sftp_directory="/bulk"),
+    event("bulk_cert_export", "12min", cluster="old", sftp_host=SFTP.host,
+          sftp_directory="/bulk"),
+    event("bulk_cert_consolidate", "14min", cluster="old"),
+    event("bulk_cert_import", "16min", cluster="new"),
+    event("bulk_cert_import", "18min", cluster="old"),
+])
+MOVE = event("move_phones", "1h", population="office", to="new")
