@@ -206,11 +206,16 @@ def show_ctl(path: str, as_json: bool, timezone: str) -> None:
 @click.option("--seed", default=1, show_default=True, help="Seed of the simulated keys.")
 @click.option("--reset", is_flag=True,
               help="Write the bulk-reset ITL (`utils itl reset localkey`, A4) instead.")
-def make_itl(cluster_file: str, node: str, out: str, seed: int, reset: bool) -> None:
-    """Write the ITL a TFTP node of the cluster in CLUSTER.toml serves (its [cluster] section)."""
+@click.option("--cluster", "cluster_name", default=None,
+              help="The cluster, when the file has several ([[clusters]]).")
+def make_itl(cluster_file: str, node: str, out: str, seed: int, reset: bool,
+             cluster_name: str | None) -> None:
+    """Write the ITL a TFTP node of the cluster in CLUSTER.toml serves (its [cluster] section,
+    or the [[clusters]] entry --cluster names)."""
     from sim.output.itlfiles import write_node_itl
 
-    written = write_node_itl(cluster_file, node, out, seed=seed, reset=reset)
+    written = write_node_itl(cluster_file, node, out, seed=seed, reset=reset,
+                             cluster_name=cluster_name)
     click.echo(f"wrote {out} ({written.length} bytes, {len(written.records)} records, signed by "
                f"{written.signer})")
 

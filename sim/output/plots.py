@@ -4,13 +4,15 @@
 Readable on its own: the title names the scenario and fleet and the outcome metrics
 (``sim.fleet.metrics``); counts are step lines (exact: ``RunResult.detailed_series`` keeps
 every dip and peak), each state with a fixed colour and line style (``STATES_LOOK``), and the
-registered phones dotted over them (``REGISTERED_LOOK``, P9); every
+registered phones dotted over them (``REGISTERED_LOOK``, P9); with several clusters a panel
+of phones by cluster (registered to it, option 150 pointing at it); every
 administrator action is a numbered line, refused ones dotted grey and marked ✗ "refused" with
 CUCM's message in the list. The x axis is clock time when the scenario has a start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.fleet.clusterstats import cluster_series
 from sim.fleet.series import column
 from sim.output import style
 from sim.output.formats import at as at_text
@@ -27,6 +30,8 @@ from sim.output.formats import count, span
 if TYPE_CHECKING:
     from sim.fleet.run import RunResult
     from sim.fleet.timeline import Marker
+
+Panel = Callable[[Axes, "RunResult", style.TimeAxis], None]
 
 STATES_LOOK: dict[str, dict[str, Any]] = {
     "trusted": {"color": style.GREEN, "linestyle": "-", "linewidth": 2.0,
@@ -74,18 +79,22 @@ def recovery_figure(result: RunResult) -> Figure:
     """The figure of ``recovery_plot``; call inside ``style.style()``."""
     summary = result.summary
     text = style.list_text(event_lines(result.markers, result.scenario.start), WIDTH - 0.2)
-    with_recoveries = len(result.collector.recovery_time) > 0
-    heights = [3.6] + ([1.5] if with_recoveries else [])
+    panels: list[tuple[float, Panel]] = [(3.6, _state_panel)]
+    if result.collector.clusters:
+        panels.append((2.0, _cluster_panel))
+    if len(result.collector.recovery_time) > 0:
+        panels.append((1.5, _recovery_panel))
+    heights = [height for height, _ in panels]
     fig, main = style.with_footer(WIDTH, sum(heights) + 1.1, text)
     axes = main.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
     axis = style.TimeAxis.for_span(summary["duration_s"], result.scenario.start)
-    states = axes[0]
-    _state_panel(states, result, axis)
-    if with_recoveries:
-        axes[1].sharex(states)
-        _recovery_panel(axes[1], result, axis)
-        states.tick_params(labelbottom=False)
-        states.set_xlabel("")
+    for i, (ax, (_, draw)) in enumerate(zip(axes, panels, strict=True)):
+        if i:
+            ax.sharex(axes[0])
+        draw(ax, result, axis)
+    for ax in axes[:-1]:  # the time axis is labelled once, under the last panel
+        ax.tick_params(labelbottom=False)
+        ax.set_xlabel("")
     marks = [style.Mark(m.at, i, m.status == "refused")
              for i, m in enumerate(result.markers, start=1)]
     for i, ax in enumerate(axes):
@@ -138,6 +147,26 @@ def _state_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
     handles += [Line2D([], [], **look) for status, look in EVENT_LOOK.items()
                 if status in statuses]
     style.legend_outside(ax, handles=handles)
+
+
+def _cluster_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
+    """With several clusters: per cluster, the phones registered to it (solid) and the phones
+    DHCP option 150 points at it (thin, dashed): a moved phone that has not accepted the
+    destination's files is counted at the destination by the one and nowhere by the other
+    (``sim.fleet.clusterstats``, I50)."""
+    times, pointed, registered = cluster_series(result.collector, result.scenario)
+    x = axis.x(times)
+    for i, name in enumerate(result.collector.clusters):
+        colour = style.CYCLE[i % len(style.CYCLE)]
+        ax.plot(x, registered[:, i], drawstyle="steps-post", color=colour, linewidth=2.0,
+                linestyle=style.DASHES[0], label=f"registered to {name}")
+        ax.plot(x, pointed[:, i], drawstyle="steps-post", color=colour, linewidth=1.0,
+                linestyle=style.DASHES[1], label=f"option 150 points at {name}")
+    axis.apply(ax, result.summary["duration_s"])
+    ax.set_ylim(0, max(result.summary["phones_total"], 1) * 1.05)
+    ax.set_ylabel("phones by cluster")
+    style.count_axis(ax.yaxis)
+    style.legend_outside(ax)
 
 
 def _recovery_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:

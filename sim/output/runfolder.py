@@ -3,9 +3,10 @@
 ``results/<scenario>/<run id>/`` holds ``summary.json``, ``timeseries.csv`` (tidy: one row per
 time and state), ``recoveries.csv`` (cumulative recoveries by method), the event log
 (``sim.output.eventlog``: ``events.jsonl`` by default), ``devicetlinfo.csv``, ``recovery.png``
-and ``recovery.svg`` (the same figure, for the report), ``scenario.json`` (the scenario as
-simulated, every default filled), ``inventory.csv`` (the scenario's inventory, when it has one)
-and ``run.json`` (provenance and wall time). ``sim.output.publish`` writes them into a staging
+and ``recovery.svg`` (the same figure, for the report), with several clusters ``clusters.csv``
+(phones by cluster), ``scenario.json`` (the scenario as simulated, every default filled),
+``inventory.csv`` (the scenario's inventory, when it has one) and ``run.json`` (provenance and
+wall time). ``sim.output.publish`` writes them into a staging
 folder and publishes it only when complete, so an interrupted run never leaves half a result
 and concurrent runs of one scenario do not collide.
 
@@ -28,6 +29,7 @@ from typing import Any
 
 from sim import __version__
 from sim.errors import ConfigError
+from sim.fleet.clusterstats import cluster_series
 from sim.fleet.collector import exact
 from sim.fleet.run import RunResult
 from sim.output.certprovenance import certificate_provenance
@@ -65,6 +67,9 @@ def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any],
               recoveries_rows(result))
     write_event_log(result, folder, event_log)
     write_csv(folder / "devicetlinfo.csv", DEVICETLINFO_HEADER, result.devicetlinfo)
+    if result.collector.clusters:
+        write_csv(folder / "clusters.csv", ("time_s", "cluster", "option150", "registered"),
+                  clusters_rows(result))
     recovery_plot(result, folder / "recovery.png", folder / "recovery.svg")
     (folder / "scenario.json").write_text(json.dumps(resolved_dict(result.scenario), indent=2,
                                                      sort_keys=True) + "\n")
@@ -117,6 +122,18 @@ def timeseries_rows(result: RunResult) -> Iterable[tuple[int | float, str, int, 
             result.states, counts, registered, strict=True))
 
 
+def clusters_rows(result: RunResult) -> Iterable[tuple[int | float, str, int, int]]:
+    """With several clusters, tidy rows ``time_s, cluster, option150, registered``: per cluster
+    the phones DHCP option 150 points at it and the phones registered to it (I50), at the
+    resolution grid and the instants that keep each interval's extremes."""
+    times, pointed, registered = cluster_series(result.collector, result.scenario)
+    for now, there, here in zip(times.tolist(), pointed.tolist(), registered.tolist(),
+                                strict=True):
+        stamp = exact(now)
+        yield from ((stamp, name, p, r) for name, p, r in zip(
+            result.collector.clusters, there, here, strict=True))
+
+
 def recoveries_rows(result: RunResult) -> Iterable[tuple[int | float, str, int]]:
     """Tidy rows of cumulative recoveries: ``time_s, method, phones`` with method ``bulk`` (no
     technician: bulk reset, TVS, a later ITL) or ``manual`` (after a technician's fix)."""
@@ -136,6 +153,7 @@ def text_summary(result: RunResult, out: Path | None = None) -> str:
         *_change_lines(s, start),
         f"  registered: {count(s['registered_final'])} at the end, "
         f"{count(s['unregistered_final'])} done booting but not registered (P9)",
+        *_cluster_lines(s),
         f"  load: TFTP peak {count(s['tftp_peak_in_use'])} in use / "
         f"{count(s['tftp_peak_queue'])} queued; TVS peak {count(s['tvs_peak_in_use'])} in use / "
         f"{count(s['tvs_peak_queue'])} queued",
@@ -182,6 +200,15 @@ def _change_lines(s: dict[str, Any], start: Any) -> list[str]:
                   f"    median {span(s['outage_median_s'])}, 95th percentile "
                   f"{span(s['outage_p95_s'])}"]
     return lines
+
+
+def _cluster_lines(s: dict[str, Any]) -> list[str]:
+    """With several clusters, per cluster at the end: the phones option 150 points at, how
+    many locked, how many are registered to it."""
+    return [f"  cluster {name}: {count(c['phones'])} phones pointed here by option 150 "
+            f"({count(c['final_states']['locked'])} locked), {count(c['registered_final'])} "
+            f"registered here, {count(c['moved_in'])} moved in"
+            for name, c in s.get("clusters", {}).items()]
 
 
 def _refused(t: float, entry: dict[str, Any], start: Any) -> str:

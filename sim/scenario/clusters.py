@@ -16,7 +16,7 @@ from typing import Any
 
 from sim.cluster.spec import ClusterSpec
 from sim.scenario.clusterfile import CLUSTER_SCHEMA, cluster_from
-from sim.scenario.schema import ArrayOf, Table, Value, suggest
+from sim.scenario.schema import ArrayOf, Table, Value, suggest, validate
 from sim.scenario.tomlsource import KeyPath, TomlSource
 
 NAMED_CLUSTER = Table({**CLUSTER_SCHEMA.fields, "name": Value(
@@ -72,6 +72,15 @@ class ClusterSet:
             return None
         return f"no cluster called {name!r}{suggest(name, self.names)} (clusters: " \
                f"{', '.join(self.names)})"
+
+
+def load_clusters(path: str) -> ClusterSet:
+    """The ``[cluster]`` or ``[[clusters]]`` of a file (for ``make-itl``; other sections are not
+    read)."""
+    source = TomlSource.load(path)
+    key = "clusters" if "clusters" in source.data else "cluster"
+    schema = Table({key: CLUSTERS if key == "clusters" else CLUSTER_SCHEMA}, extra=Value(object))
+    return clusters_from(source, validate(source, scenario_schema(source, schema)))
 
 
 def clusters_from(source: TomlSource, data: Mapping[str, Any]) -> ClusterSet:
