@@ -401,6 +401,99 @@ def check_ctl_reset_on_a_subscriber(r: Run) -> None:
     assert s["lock_reasons"] == {"ctl-signer-unknown,tvs-unknown-cert": r.total}
 
 
+# -- migrations between clusters (TN 213407, TN 215539) ----------------------------------------
+
+MOVED_AT = 2 * HOUR  # the first move, 20:00
+
+
+def weekend_phones(r: Run) -> int:
+    return sum(1 for e in r.phone_changes() if e["reason"] == "powered-off")
+
+
+def on_new(r: Run, *, registered: int) -> None:
+    clusters = r.summary["clusters"]
+    assert clusters["new"]["phones"] == clusters["new"]["moved_in"] == r.total
+    assert clusters["new"]["registered_final"] == registered
+    assert clusters["old"]["phones"] == 0
+
+
+def check_migration_no_preparation(r: Run) -> None:
+    s = r.summary
+    assert (s["locked_peak"], s["locked_final"], s["registered_final"]) == (r.total, r.total, 0)
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-unknown-cert": r.total}
+    on_new(r, registered=0)
+    assert s["clusters"]["new"]["final_states"]["locked"] == r.total
+    assert 0 < weekend_phones(r) < 0.2 * r.total
+
+
+def check_migration_locked_phones_register_to_old(r: Run) -> None:
+    """Contrast: the Community's reading (I15): registered with the old cluster's config."""
+    assert r.summary["locked_final"] == r.total
+    assert r.summary["clusters"]["old"]["registered_final"] == r.total
+
+
+def check_migration_by_hand(r: Run) -> None:
+    s = r.summary
+    assert s["ever_locked"] == r.total
+    assert (s["recovered_manual"], s["manual_visits"], s["locked_final"]) == (r.total, r.total, 0)
+    assert s["locked_peak"] < r.total  # visits start Monday while weekend phones come back
+    assert r.reasons("trusted", after=MOVED_AT) == {"itl:first-use,config:itl": r.total}
+    on_new(r, registered=r.total)
+
+
+def check_migration_bulk_certificates(r: Run) -> None:
+    """TN 215539, non-secure path: the ITL through the source TVS, configs through it."""
+    nothing_locks(r)
+    assert r.reasons("trusted", after=MOVED_AT) == {"itl:tvs,config:itl": r.total}
+    assert r.model.tvs["old-sub1"].peak_in_use > 0
+    on_new(r, registered=r.total)
+
+
+def check_migration_old_switched_off(r: Run) -> None:
+    """Contrast: old's TVS is gone when the weekend phones come back (TN 215539)."""
+    off = weekend_phones(r)
+    assert r.summary["lock_reasons"] == {"itl-signer-unknown,tvs-unreachable": off}
+    assert r.summary["recovered_manual"] == off and r.summary["locked_final"] == 0
+
+
+def check_migration_rollback(r: Run) -> None:
+    off = weekend_phones(r)
+    s = r.summary
+    assert s["lock_reasons"] == {"itl-signer-unknown,tvs-unknown-cert": off}
+    assert (s["recovered_manual"], s["locked_final"]) == (off, 0)
+    moved = r.reasons("trusted", after=MOVED_AT)
+    assert moved == {"itl:empty-itl,config:itl": r.total - off,
+                     "itl:first-use,config:itl": off}  # after a technician's visit
+    on_new(r, registered=r.total)
+
+
+def check_migration_rollback_nobody_off(r: Run) -> None:
+    nothing_locks(r)
+
+
+def check_migration_mixed_mode(r: Run) -> None:
+    """TN 213407: CTL through the source TVS, ITL through the new CTL; P3b phones lock."""
+    lobby = 4
+    s = r.summary
+    assert s["lock_reasons"] == {"ctl-signer-unknown,no-security-by-default": lobby}
+    assert (s["recovered_manual"], s["locked_final"]) == (lobby, 0)
+    moved = r.reasons("trusted", after=MOVED_AT)
+    assert moved["ctl:tvs,itl:ctl,config:itl"] == r.total - lobby
+    on_new(r, registered=r.total)
+
+
+def check_migration_mixed_mode_with_rollback(r: Run) -> None:
+    """Contrast: TN 213407 "Caution": the empty ITL has no TVS record for the handshake."""
+    off, lobby = weekend_phones(r), 4
+    assert r.summary["lock_reasons"] == {
+        "ctl-signer-unknown,tvs-untrusted": r.total - lobby - off,
+        "ctl-signer-unknown,no-security-by-default": lobby}
+
+
+def moves(*events: int) -> tuple[str, ...]:
+    return batches(20, *events) + ("tftp.max_serving_count=50",)
+
+
 SAME_TIME = tuple(f"events.{i}.restart_tftp=false" for i in range(6))
 MEGACLUSTER_SCALED = counts(1000, 1000) + ("tftp.max_serving_count=25",
                                            "tftp.serving_count.cucm-tftp1=100",
@@ -458,6 +551,21 @@ CHECKS: dict[str, Check] = {
                        check_ip_change,
                        ((("assumptions.ip_change_regenerates_certificates=true",),
                          check_ip_change_regenerating),)),
+    "migration-no-preparation": Check(
+        counts(80, 40) + moves(1, 2), check_migration_no_preparation,
+        ((("assumptions.locked_phones_register=true",),
+          check_migration_locked_phones_register_to_old),)),
+    "migration-by-hand": Check(counts(80, 40) + moves(1, 2) + ("recovery.technicians=1",),
+                               check_migration_by_hand),
+    "migration-bulk-certificates": Check(
+        counts(80, 40) + moves(6, 7), check_migration_bulk_certificates,
+        ((("events.8.skip=false", "events.9.skip=false"), check_migration_old_switched_off),)),
+    "migration-rollback": Check(
+        counts(80, 40) + moves(2, 3), check_migration_rollback,
+        ((("phones.0.availability.offline_share=0",), check_migration_rollback_nobody_off),)),
+    "migration-mixed-mode": Check(
+        counts(80, 40, 4) + moves(6, 7), check_migration_mixed_mode,
+        ((("events.9.skip=false",), check_migration_mixed_mode_with_rollback),)),
     "itlrecovery-regen-mixed": Check(
         counts(300) + ("tftp.max_serving_count=50",) + batches(100, 2),
         check_itlrecovery_regen_mixed,
