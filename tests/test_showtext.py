@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from sim.cluster import itlrecovery, tftp
 from sim.cluster.cluster import Cluster
+from sim.cluster.spec import ClusterSpec
 from sim.cluster.variants import itl_variants
 from sim.errors import ShowTextError, SignatureError
-from sim.scenario.clusterfile import load_cluster_file
+from sim.scenario.clusters import load_clusters
 from sim.trust import show, showtext, trustlist
 from sim.trust.shown import ShownTrustList, differences, shown
 from sim.trust.trustlist import Function, Record, TrustList
@@ -70,9 +71,13 @@ def assert_round_trip(tl: TrustList, text: str | None = None) -> ShownTrustList:
 
 
 def built_files(path: Path, security_mode: str) -> Iterator[tuple[str, TrustList]]:
-    """Every ITL/CTL a cluster file's nodes serve: current, 9.x-era, rollback, CTL, and the
-    ITLs after `utils itl reset localkey` where the version has one."""
-    spec = dataclasses.replace(load_cluster_file(str(path)), security_mode=security_mode)
+    """Every ITL/CTL the nodes of a file's cluster(s) serve: current, 9.x-era, rollback, CTL,
+    and the ITLs after `utils itl reset localkey` where the version has one."""
+    for spec in load_clusters(str(path)).specs:
+        yield from _built_files(dataclasses.replace(spec, security_mode=security_mode))
+
+
+def _built_files(spec: ClusterSpec) -> Iterator[tuple[str, TrustList]]:
     cluster = Cluster.from_spec(spec, 1)
     tftp.start_all(cluster)
     for node in list(cluster.served):
