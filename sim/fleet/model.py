@@ -350,32 +350,31 @@ class FleetModel:
     # -- decisions ---------------------------------------------------------------------------
 
     def _decide(self, phone: Phone, served: ServedFiles, kind: str) -> tuple[Decision, bool]:
-        """The engine's decision and whether TVS was consulted, memoised while the cluster
-        does not change (``cluster.revision``, bumped by every change of its trust state).
+        """The engine's decision and whether TVS was consulted, memoised while no cluster
+        changes (``Estate.revision``, bumped by every change of any cluster's trust state).
 
         Keyed on the identities of the installed and offered files (shared objects), the
-        phone's group, whether that group is cut off and the TVS servers it asks (those of its
-        last accepted config, ``tvs_list``); the memo holds
-        references to the files so the ids stay unique. Phones with TVS-cached certificates
+        phone's group, whether that group is cut off and its last accepted config (whose CM
+        group names the TVS servers it asks, ``tvs_list``); the memo holds references to the
+        files and the config so the ids stay unique. Phones with TVS-cached certificates
         decide afresh (P5 cache).
         """
         trust = phone.trust
-        tvs_list = self.tvs_list(phone)
         if trust.tvs_cache:
-            decision = self._decide_now(phone, served, kind, tvs_list)
+            decision = self._decide_now(phone, served, kind)
             return decision, _used_tvs(decision)
         if self._memo_revision != self.estate.revision:
             self._memo.clear()
             self._memo_revision = self.estate.revision
-        group = phone.group
+        group, config = phone.group, phone.config
         key = (kind, id(trust.itl), id(trust.ctl), id(served), group.index, group.partitioned,
-               tvs_list)
+               id(config))
         hit = self._memo.get(key)
         if hit is None:
-            decision = self._decide_now(phone, served, kind, tvs_list)
+            decision = self._decide_now(phone, served, kind)
             cached = next(iter(trust.tvs_cache.items()), None)
             hit = self._memo[key] = (decision, _used_tvs(decision), cached,
-                                     (trust.itl, trust.ctl, served))
+                                     (trust.itl, trust.ctl, served, config))
             return hit[0], hit[1]
         decision, used_tvs, cached, _ = hit
         if cached is not None:
@@ -392,9 +391,8 @@ class FleetModel:
             phone.trust.ctl = served.ctl
         return decision, used_tvs
 
-    def _decide_now(self, phone: Phone, served: ServedFiles, kind: str, tvs_list: int
-                    ) -> Decision:
-        context = self._context(phone, tvs_list)
+    def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
+        context = self._context(phone, self.tvs_list(phone))
         if kind == "ctl":
             assert served.ctl is not None  # boot asks for a CTL decision only when one is served
             return phone.trust.decide_ctl(served.ctl, context, self.verifier, self.env.now)
