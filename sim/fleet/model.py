@@ -13,7 +13,7 @@ changes, so a fleet of identical phones costs one decision per distinct case.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -183,11 +183,11 @@ class FleetModel:
                 lambda node: not group.partitioned, self.tvs_cache_seconds)
         return context
 
-    def registered_to(self, cluster: Cluster) -> list[Phone]:
-        """The phones registered to ``cluster`` now (P9), in index order: the ones its resets
-        reach (P9a)."""
-        return [phone for phone in self.phones
-                if phone.registered and self.config_cluster(phone) is cluster]
+    def registered_to(self, cluster: Cluster) -> Iterator[Phone]:
+        """The phones registered to ``cluster`` (P9), in index order, as they are reached: the
+        ones its resets reach (P9a). Lazy, so a reset of the whole fleet builds no list."""
+        return (phone for phone in self.phones
+                if phone.registered and self.config_cluster(phone) is cluster)
 
     # -- phone lifecycle -------------------------------------------------------------------
 
