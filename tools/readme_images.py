@@ -4,11 +4,11 @@ summaries the README quotes.
     python tools/readme_images.py
 
 Runs the scenarios the README shows (``SCENARIOS``: their ``recovery.png``), the example
-sweep it discusses (``SWEEP_PLOTS``: the plots named there, with the sweep file's own
+sweeps it discusses (``SWEEPS``: the plots named there, with the sweep files' own
 replications) and the imported example (``REPORT``: a screenshot of its report, taken by
 Debian's Chromium through Playwright as the browser tests do) in a temporary folder, copies the
 PNGs to docs/img/ and prints each run's text summary (the wall time in it varies; everything
-else is reproducible). About half a minute on two cores.
+else is reproducible). About a minute on two cores.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from sim.sweep.spec import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "img"
-SCENARIOS = ("hostname-change-localkey", "hold-timer-refusal")
-SWEEP = ROOT / "scenarios" / "sweeps" / "batch_size_vs_serving_count.toml"
-SWEEP_PLOTS = ("outage_p95_s", "time_to_pre_change_working_s")
+SCENARIOS = ("hostname-change-localkey", "hold-timer-refusal", "migration-rollback")
+SWEEPS = {ROOT / "scenarios" / "sweeps" / "batch_size_vs_serving_count.toml":
+          ("outage_p95_s", "time_to_pre_change_working_s"),
+          ROOT / "scenarios" / "sweeps" / "migration_methods_vs_offline.toml": ("ever_locked",)}
 REPORT = ROOT / "scenarios" / "imported-cluster" / "scenario.toml"
 REPORT_IMAGE = IMAGES / "report-imported-cluster.png"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -46,14 +47,16 @@ def scenario_images(work: Path) -> None:
 
 
 def sweep_images(work: Path) -> None:
-    spec = load_sweep(SWEEP)
-    with open_executor(None, None) as (executor, slots):
-        report = run_sweep(spec, executor, slots=slots, out=work / "sweep", progress=False)
-    print(report.describe(spec))
-    for metric in SWEEP_PLOTS:
-        (written,) = render(work / "sweep", kind="metric", metric=metric, formats=("png",),
-                            out=IMAGES / f"{spec.name}-{metric}.png")
-        print(f"wrote {written.relative_to(ROOT)}")
+    for path, metrics in SWEEPS.items():
+        spec = load_sweep(path)
+        with open_executor(None, None) as (executor, slots):
+            report = run_sweep(spec, executor, slots=slots, out=work / spec.name,
+                               progress=False)
+        print(report.describe(spec))
+        for metric in metrics:
+            (written,) = render(work / spec.name, kind="metric", metric=metric,
+                                formats=("png",), out=IMAGES / f"{spec.name}-{metric}.png")
+            print(f"wrote {written.relative_to(ROOT)}")
 
 
 def report_image(work: Path) -> None:
