@@ -1,4 +1,4 @@
-"""Certificates between clusters: Bulk Certificate Management and uploading by hand (K20).
+"""Certificates between clusters: Bulk Certificate Management and uploading by hand (A13, A14).
 
 A phone moved to another cluster must verify the destination's ITL (or CTL) signer through the
 TVS of the cluster it comes from (P5, P3a), so that TVS must hold the destination's certificates
@@ -88,7 +88,7 @@ def _configured(cluster: Cluster) -> tuple[SftpLogin | None, str | None]:
 
 def bulk_export(cluster: Cluster, node_name: str, login: SftpLogin, now: float, *,
                 certificate_type: str = ALL) -> Outcome:
-    """Enter the SFTP details, save and Export (TN 215539 steps "Export ... Cluster
+    """Enter the SFTP details, save and Export (A13; TN 215539 steps "Export ... Cluster
     Certificates"): the settings are saved and the cluster's PKCS12 files are written to the
     directory ``login.path``, replacing the cluster's earlier export there."""
     problem = _on_publisher(cluster, node_name) or check_login(cluster, login)
@@ -159,11 +159,11 @@ def bulk_import(cluster: Cluster, node_name: str, now: float) -> Outcome:
 
 def upload_certificates(source: Cluster, target: Cluster, roles: tuple[Role, ...], now: float, *,
                         stores: tuple[str, ...] | None = None) -> Outcome:
-    """Upload ``source``'s certificates to ``target``'s publisher by hand (TN 213407 method 2):
-    CallManager from every TFTP node ("needs to be downloaded from all nodes running the TFTP
-    service"), the cluster's ITLRecovery, CAPF; into ``stores`` (default: the bulk import's
-    stores per certificate, ``IMPORT_STORES``). TVS vouches for them after its next restart
-    (P5b: TN 213407 "Restart TVS in all nodes from the source cluster")."""
+    """Upload ``source``'s certificates to ``target``'s publisher by hand (A14; TN 213407
+    method 2): CallManager from every TFTP node ("needs to be downloaded from all nodes running
+    the TFTP service"), the cluster's ITLRecovery, CAPF; into ``stores`` (default: the bulk
+    import's stores per certificate, ``IMPORT_STORES``). TVS vouches for them after its next
+    restart (P5b: TN 213407 "Restart TVS in all nodes from the source cluster")."""
     publisher = target.publisher
     certs: dict[tuple[bytes, str], Certificate] = {}
     problem = down(publisher)

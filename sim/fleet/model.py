@@ -22,13 +22,15 @@ from simpy.events import NORMAL
 
 from sim.cluster.cluster import Cluster, Node
 from sim.cluster.estate import Estate
-from sim.cluster.phone import TVS_CACHE_SECONDS, Decision, TvsContext, is_empty_itl
+from sim.cluster.phone import TVS_CACHE_SECONDS, Decision, is_empty_itl
 from sim.cluster.served import ServedFiles
 from sim.cluster.tftp import served_config
 from sim.fleet.collector import BOOTING, LOCKED, OFFLINE, TRUSTED, UNSECURED, Collector
+from sim.fleet.memo import PerObject
 from sim.fleet.phones import Group, Phone
 from sim.fleet.registration import Registration
 from sim.fleet.services import Slots
+from sim.fleet.tvslists import TvsLists
 from sim.trust.trustlist import Function, TrustList
 from sim.trust.verify import Verifier
 
@@ -81,24 +83,6 @@ class Agent:
             target.callbacks.append(self.resume)  # type: ignore[union-attr]
 
 
-class PerObject:
-    """``fn(obj)`` memoised by the identity of ``obj``, for values of the shared files many
-    phones point at (an installed ITL's emptiness, its SHA-1). Holds a reference to each
-    object so an id is never reused while memoised."""
-
-    __slots__ = ("fn", "_memo")
-
-    def __init__(self, fn: Callable[[Any], Any]):
-        self.fn = fn
-        self._memo: dict[int, tuple[Any, Any]] = {}
-
-    def __call__(self, obj: Any) -> Any:
-        hit = self._memo.get(id(obj))
-        if hit is None:
-            hit = self._memo[id(obj)] = (obj, self.fn(obj))
-        return hit[1]
-
-
 class Sampler:
     """Draws from a scenario distribution in blocks (numpy), handed out one float at a time."""
 
@@ -139,14 +123,7 @@ class FleetModel:
         self._memo_revision = estate.revision
         # each node's cluster's served files (the dict itself: it changes in place)
         self._served = {name: estate.cluster_of(name).served for name in estate.nodes}
-        # The TVS servers a phone asks are those of the config it accepted last (P5; TN 213407,
-        # TN 215539: "the phone still has its old configuration which contains the IP address
-        # of the source cluster TVS service"): per config, the id of its CM group's node list
-        self._tvs_lists: list[tuple[str, ...]] = []
-        self._tvs_ids: dict[tuple[str, ...], int] = {}
-        self._tvs_of_config = PerObject(
-            lambda config: self._tvs_id(tuple(name for name, _ in config.callmanagers)))
-        self._contexts: dict[tuple[int, int], TvsContext] = {}
+        self.tvs_lists = TvsLists(estate, tvs_cache_seconds)  # whose TVS a phone asks (P5c)
         self._is_empty = PerObject(is_empty_itl)
         self._ctl_addresses = PerObject(ctl_tftp_addresses)
         self.on_lock: list[Any] = []  # callbacks(phone): manual recovery queues locked phones
@@ -154,34 +131,10 @@ class FleetModel:
                                          self.retry)
         estate.listen(self.registration.changed)
 
-    def _tvs_id(self, names: tuple[str, ...]) -> int:
-        found = self._tvs_ids.get(names)
-        if found is None:
-            found = self._tvs_ids[names] = len(self._tvs_lists)
-            self._tvs_lists.append(names)
-        return found
-
-    def tvs_list(self, phone: Phone) -> int:
-        """The id of the CM group whose TVS ``phone`` asks: its last accepted config's (P5)."""
-        config = phone.config
-        if config is None:
-            return self._tvs_id(phone.group.cm_group)
-        return self._tvs_of_config(config)
-
     def config_cluster(self, phone: Phone) -> Cluster:
         """The cluster of the config ``phone`` accepted last: it registers there (P9) and asks
-        that cluster's TVS (P5)."""
-        return self.estate.cluster_of(self._tvs_lists[self.tvs_list(phone)][0])
-
-    def _context(self, phone: Phone, tvs_list: int) -> TvsContext:
-        group = phone.group
-        context = self._contexts.get((group.index, tvs_list))
-        if context is None:
-            names = self._tvs_lists[tvs_list]
-            context = self._contexts[(group.index, tvs_list)] = TvsContext(
-                self.estate.cluster_of(names[0]), [self.estate.nodes[n] for n in names],
-                lambda node: not group.partitioned, self.tvs_cache_seconds)
-        return context
+        that cluster's TVS (P5c)."""
+        return self.tvs_lists.cluster(phone)
 
     def registered_to(self, cluster: Cluster) -> Iterator[Phone]:
         """The phones registered to ``cluster`` (P9), in index order, as they are reached: the
@@ -324,8 +277,9 @@ class FleetModel:
         address DHCP option 150 gave it (A3a), and that its CTL lists (P3c: a secure phone
         talks only to TFTP servers whose address is in its CTL, "Changing the IP Address and
         Hostname for CUCM 12.5(1)"), when the server is of the cluster whose config the phone
-        holds: a server of another cluster (a move) is used and its CTL verified by P3a (P3d:
-        TN 213407's phone takes the destination's CTL from a server its CTL does not list).
+        holds: a server of another cluster (a move) is used and its CTL verified by P3a (P3d,
+        I51: TN 213407's phone takes the destination's CTL from a server its CTL does not
+        list).
         Else ``None`` and, if a CTL forbade every reachable one, the rejection to settle
         with."""
         group = phone.group
@@ -342,7 +296,7 @@ class FleetModel:
                 continue
             if allowed and node.ip and node.ip not in allowed and \
                     self.estate.cluster_of(name) is self.config_cluster(phone):
-                refused = TFTP_NOT_IN_CTL  # P3c, within the cluster of its config (P3d)
+                refused = TFTP_NOT_IN_CTL  # P3c, within the cluster of its config (P3d, I51)
                 continue
             return node, None
         return None, refused
@@ -355,7 +309,7 @@ class FleetModel:
 
         Keyed on the identities of the installed and offered files (shared objects), the
         phone's group, whether that group is cut off and its last accepted config (whose CM
-        group names the TVS servers it asks, ``tvs_list``); the memo holds references to the
+        group names the TVS servers it asks, ``TvsLists``); the memo holds references to the
         files and the config so the ids stay unique. Phones with TVS-cached certificates
         decide afresh (P5 cache).
         """
@@ -392,7 +346,7 @@ class FleetModel:
         return decision, used_tvs
 
     def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:
-        context = self._context(phone, self.tvs_list(phone))
+        context = self.tvs_lists.context(phone)
         if kind == "ctl":
             assert served.ctl is not None  # boot asks for a CTL decision only when one is served
             return phone.trust.decide_ctl(served.ctl, context, self.verifier, self.env.now)
@@ -404,7 +358,7 @@ class FleetModel:
     def _tvs_session(self, phone: Phone) -> Steps:
         """Time spent on the TVS query: a TLS session at the first reachable TVS of the
         config the phone accepted last (P5)."""
-        for name in self._tvs_lists[self.tvs_list(phone)]:
+        for name in self.tvs_lists.names[self.tvs_lists.of(phone)]:
             node = self.estate.nodes[name]
             if node.serves("TVS") and not phone.group.partitioned:
                 slots = self.tvs[name]

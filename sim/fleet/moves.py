@@ -6,7 +6,7 @@ now gives the destination's TFTP servers, then they are reset, batch by batch. A
 joins a group of its population that points at the destination (its TFTP list, option 150
 and the CM group of its device records there, I49). Nothing else about it changes: it keeps
 its installed ITL and CTL and its last accepted config, so until it accepts a config from the
-destination it asks the TVS of the source's CM group (P5) and registers there if it
+destination it asks the TVS of the source's CM group (P5c) and registers there if it
 registers at all (P9). CUCM's reset reaches registered phones only (P9a): a phone that is
 booting or waiting to register picks the new option 150 up at its next pass through TFTP
 (I33), a phone that is switched off when it comes back.

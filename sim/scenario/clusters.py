@@ -10,7 +10,7 @@ name that is not there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,15 @@ def load_clusters(path: str) -> ClusterSet:
     key = "clusters" if "clusters" in source.data else "cluster"
     schema = Table({key: CLUSTERS if key == "clusters" else CLUSTER_SCHEMA}, extra=Value(object))
     return clusters_from(source, validate(source, scenario_schema(source, schema)))
+
+
+def describe_clusters(specs: Sequence[ClusterSpec]) -> str:
+    """``3-node 10.5 non-secure cluster``, or ``2 clusters (old: ..., new: ...)``."""
+    def one(spec: ClusterSpec) -> str:
+        return f"{len(spec.nodes)}-node {spec.version[0]}.{spec.version[1]} {spec.security_mode}"
+    if len(specs) == 1:
+        return f"{one(specs[0])} cluster"
+    return f"{len(specs)} clusters (" + ", ".join(f"{s.name}: {one(s)}" for s in specs) + ")"
 
 
 def clusters_from(source: TomlSource, data: Mapping[str, Any]) -> ClusterSet:

@@ -165,7 +165,7 @@ _NODES_HELP = "node names of the destination, in order"
 MIGRATION_ACTIONS: Mapping[str, Action] = {
     "add_device_records": Action(
         "device records for a population on this cluster (a Bulk Administration insert), with "
-        "the CM group of their device pool: the population may then move here", "I49",
+        "the CM group of their device pool: the population may then move here", "A15, I49",
         {"population": Value(str, help="population name or 'all' (required)"),
          "cm_group": Value(list, None, help=f"their CM group, {_NODES_HELP} (default: every "
                                             "CallManager node of the cluster)")},
@@ -174,7 +174,7 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         "point phones at another cluster: DHCP option 150 gives the destination's TFTP "
         "servers, then the phones are reset, in batches (TN 213407, TN 215539); they keep asking "
         "the TVS of the config they accepted last until they accept the destination's",
-        "P5, P3a, P3d, P9a, I49",
+        "P5c, P3a, P3d, P9a, A15, I49",
         {"population": Value(str, help="population name (required)"),
          "to": Value(str, help="the destination cluster, a [[clusters]] name (required)"),
          "tftp": Value(list, None, help=f"the TFTP servers option 150 gives, {_NODES_HELP} "
@@ -191,7 +191,7 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         {"population": Ref("population")}, resolve=_move, on_cluster=False),
     "import_certificates": Action(
         "upload one cluster's certificates into another's trust stores by hand (TVS vouches "
-        "for them after its next restart, P5b)", "TN 213407 method 2, P5b, I46",
+        "for them after its next restart, P5b)", "A14, P5b, I46",
         {"from": Value(str, help="the cluster whose certificates are uploaded (required)"),
          "to": Value(str, help="the cluster they are uploaded to (required)"),
          "certificates": _list(["CallManager", "ITLRecovery"], "CallManager (of every TFTP "
@@ -202,7 +202,7 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         resolve=_import, on_cluster=False),
     "bulk_cert_export": Action(
         "Bulk Certificate Management on a publisher: save the SFTP details and export the "
-        "cluster's certificates, one PKCS12 file per node", "TN 215539",
+        "cluster's certificates, one PKCS12 file per node", "A13, I48",
         {"node": PUBLISHER, "sftp_host": HOST,
          "sftp_user": Value(str, None, help="default: the [[sftp]] entry's user"),
          "sftp_password": Value(str, None, help="default: the [[sftp]] entry's password"),
@@ -213,10 +213,10 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         SFTP_REFS, resolve=_export),
     "bulk_cert_consolidate": Action(
         "Bulk Certificate Consolidate on one publisher: one file from every cluster's export "
-        "(needs two or more exports)", "TN 215539", {"node": PUBLISHER},
+        "(needs two or more exports)", "A13", {"node": PUBLISHER},
         {"node": Ref("node")}, resolve=_consolidate),
     "bulk_cert_import": Action(
         "Bulk Certificate Import on a publisher: the other clusters' certificates into "
         "Phone-SAST-trust and CallManager-trust; TVS restarts (I47) and the phones restart",
-        "TN 215539, I47", {"node": PUBLISHER}, {"node": Ref("node")}, resolve=_bulk_import),
+        "A13, I47", {"node": PUBLISHER}, {"node": Ref("node")}, resolve=_bulk_import),
 }

@@ -26,7 +26,7 @@ from sim.cluster.spec import ClusterSpec
 from sim.scenario.actions import Event, EventContext, SftpServer
 from sim.scenario.assumptions import ASSUMPTIONS_SCHEMA, recorded
 from sim.scenario.clusterfile import CLUSTER_SCHEMA
-from sim.scenario.clusters import clusters_from, scenario_schema
+from sim.scenario.clusters import clusters_from, describe_clusters, scenario_schema
 from sim.scenario.distributions import Distribution, distribution
 from sim.scenario.durations import DAY, duration, human_duration, positive
 from sim.scenario.events import build_events, parse_event
@@ -276,20 +276,11 @@ def validate_file(path: str | Path) -> str:
 
 def describe(scenario: Scenario) -> str:
     """One line: the cluster(s), the fleet and the timeline of ``scenario``."""
-    if scenario.several_clusters:
-        clusters = f"{len(scenario.clusters)} clusters (" + ", ".join(
-            f"{c.name}: {_cluster_text(c)}" for c in scenario.clusters) + ")"
-    else:
-        clusters = f"{_cluster_text(scenario.cluster)} cluster"
+    clusters = describe_clusters(scenario.clusters or (scenario.cluster,))
     return (f"scenario '{scenario.name}': {clusters}, "
             f"{_count(len(scenario.populations), 'population')} / "
             f"{_count(scenario.phone_count, 'phone')}, {_count(len(scenario.events), 'event')} "
             f"over {human_duration(scenario.duration)}")
-
-
-def _cluster_text(cluster: ClusterSpec) -> str:
-    return (f"{len(cluster.nodes)}-node {cluster.version[0]}.{cluster.version[1]} "
-            f"{cluster.security_mode}")
 
 
 def _count(n: int, noun: str) -> str:
