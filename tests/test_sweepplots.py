@@ -90,6 +90,14 @@ def test_plot_errors_are_one_line(results: Path, options: dict, message: str) ->
         render(results, **options)
 
 
+def test_metric_labels_of_several_clusters() -> None:
+    assert metric_label("clusters.new.registered_final") == (
+        "phones registered to cluster new at the end", "phones")
+    assert metric_label("clusters.old.final_states.locked") == (
+        "phones locked on cluster old at the end", "phones")
+    assert metric_label("clusters.new.bogus") == ("clusters.new.bogus", "")
+
+
 def test_metric_labels() -> None:
     assert metric_label("time_to_99pct_locked_recovered_s") == (
         "time from the change until 99 % of the locked phones work again", "s")

@@ -68,6 +68,13 @@ _NESTED = {"final_states": ("phones {} at the end", "phones"),
            "operations": ("administrator operations {}", "operations")}
 
 
+_PER_CLUSTER = {"phones": "phones whose option 150 points at cluster {} at the end",
+                "registered_final": "phones registered to cluster {} at the end",
+                "moved_in": "phones moved to cluster {}",
+                "final_states": "phones {1} on cluster {0} at the end"}
+"""The ``clusters.<name>.<count>`` metrics of a scenario with several clusters."""
+
+
 def metric_label(name: str) -> tuple[str, str]:
     """A reader's description of metric ``name`` and its unit (``"s"`` for times)."""
     if name in METRICS:
@@ -76,6 +83,10 @@ def metric_label(name: str) -> tuple[str, str]:
     if outer in _NESTED and inner:
         text, unit = _NESTED[outer]
         return text.format(inner), unit
+    cluster, _, count = inner.partition(".")
+    what, _, state = count.partition(".")
+    if outer == "clusters" and what in _PER_CLUSTER:
+        return _PER_CLUSTER[what].format(cluster, state), "phones"
     return name, ""
 
 
