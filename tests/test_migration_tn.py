@@ -45,6 +45,16 @@ def _213407():
     return make_estate("10.5(2)", "11.0(1)", "mixed")
 
 
+def moved_after_bulk(estate):
+    """Bulk Certificate Management (TN 215539), then a phone of old boots from new-sub asking
+    the TVS of its old config (old-sub, old-pub): the phone, the TVS nodes it asked, the boot."""
+    bulk_certificates(estate)
+    phone, asked = settled_phone(estate), Asked()
+    result = boot_at(phone, estate, "new-sub", 200, tvs_of(estate.clusters["old"], OLD_GROUP,
+                                                          asked))
+    return phone, asked, result
+
+
 # -- TN 215539, "Bulk Certificate Management Procedure" -----------------------------------------
 
 def test_tn215539_export_destination_step1_refused_without_a_reachable_sftp_server():
@@ -147,10 +157,7 @@ def test_tn215539_nonsecure_step1_destination_itl_signer_is_not_in_the_phone_itl
 
 def test_tn215539_nonsecure_step2_3_phone_asks_source_tvs_which_vouches_for_destination():
     estate = _215539()
-    bulk_certificates(estate)
-    phone, asked = settled_phone(estate), Asked()
-    result = boot_at(phone, estate, "new-sub", 200, tvs_of(estate.clusters["old"], OLD_GROUP,
-                                                          asked))
+    phone, asked, result = moved_after_bulk(estate)
     assert (result.itl.accepted, result.itl.via) == (True, "tvs")
     assert asked.nodes == ["old-sub"]  # the first TVS of the old config's CM group answered
     assert phone.itl is estate.clusters["new"].served["new-sub"].itl  # installed
@@ -158,9 +165,7 @@ def test_tn215539_nonsecure_step2_3_phone_asks_source_tvs_which_vouches_for_dest
 
 def test_tn215539_nonsecure_step4_destination_config_verified_with_the_new_itl():
     estate = _215539()
-    bulk_certificates(estate)
-    phone = settled_phone(estate)
-    result = boot_at(phone, estate, "new-sub", 200, tvs_of(estate.clusters["old"], OLD_GROUP))
+    phone, _, result = moved_after_bulk(estate)
     assert (result.config.accepted, result.config.via) == (True, "itl")  # its TFTP record
 
 
@@ -186,10 +191,7 @@ def test_tn215539_secure_step1_2_destination_ctl_signer_is_in_neither_phone_file
 
 def test_tn215539_secure_step3_to_8_phone_asks_source_tvs_and_installs_destination_ctl():
     estate = _215539("mixed")
-    bulk_certificates(estate)
-    phone, asked = settled_phone(estate), Asked()
-    result = boot_at(phone, estate, "new-sub", 200, tvs_of(estate.clusters["old"], OLD_GROUP,
-                                                          asked))
+    phone, asked, result = moved_after_bulk(estate)
     assert (result.ctl.accepted, result.ctl.via) == (True, "tvs")
     assert asked.nodes == ["old-sub"]  # steps 4-8: the source TVS of its old config
     assert phone.ctl is estate.clusters["new"].served["new-sub"].ctl
@@ -207,10 +209,7 @@ def test_tn215539_secure_step5_6_handshake_needs_the_source_tvs_in_the_phone_itl
 
 def test_tn215539_secure_step9_itl_verified_against_the_new_ctl_without_tvs():
     estate = _215539("mixed")
-    bulk_certificates(estate)
-    phone, asked = settled_phone(estate), Asked()
-    result = boot_at(phone, estate, "new-sub", 200, tvs_of(estate.clusters["old"], OLD_GROUP,
-                                                          asked))
+    phone, asked, result = moved_after_bulk(estate)
     assert (result.itl.accepted, result.itl.via) == (True, "ctl")
     assert asked.nodes == ["old-sub"]  # once, for the CTL; not again for the ITL
     assert result.config.accepted
@@ -325,9 +324,7 @@ def test_tn213407_verify_step7_phone_caches_the_answer_24_hours_and_updates_its_
 
 def test_tn213407_verify_step9_itl_verified_against_ctl_that_holds_destination_callmanager():
     estate = _213407()
-    bulk_certificates(estate)
-    phone = settled_phone(estate)
-    result = boot_at(phone, estate, "new-sub", 200, tvs_of(estate.clusters["old"], OLD_GROUP))
+    phone, _, result = moved_after_bulk(estate)
     new_itl = estate.clusters["new"].served["new-sub"].itl
     # 11.0: the node's CallManager signs its ITL, and the new CTL lists it as CCM+TFTP
     assert new_itl.signer_serial == estate.clusters["new"].node("new-sub").certs[
