@@ -26,7 +26,7 @@ def result(tmp_path_factory):
 
 
 def test_clusters_csv_counts_option150_and_registrations_per_cluster(result, tmp_path):
-    folder = write_run(result, tmp_path / "run", provenance={})
+    folder = write_run(result, tmp_path / "run", provenance={}).path
     rows = list(csv.DictReader((folder / "clusters.csv").open()))
     at = {(row["time_s"], row["cluster"]): (int(row["option150"]), int(row["registered"]))
           for row in rows}
@@ -39,7 +39,24 @@ def test_clusters_csv_counts_option150_and_registrations_per_cluster(result, tmp
 def test_a_one_cluster_run_writes_no_clusters_csv(tmp_path):
     path = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
     run = simulate(load_scenario(path, overrides=("phones.0.count=10", "phones.1.count=5")))
-    assert not (write_run(run, tmp_path / "run", provenance={}) / "clusters.csv").exists()
+    folder = write_run(run, tmp_path / "run", provenance={}).path
+    assert not (folder / "clusters.csv").exists()
+
+
+def test_the_parquet_event_log_names_the_cluster_of_phones_and_operations(result, tmp_path):
+    import duckdb
+
+    folder = write_run(result, tmp_path / "run", provenance={}, event_log="parquet").path
+    rows = duckdb.sql(f"SELECT kind, action, cluster, count(*) AS n FROM "
+                      f"'{folder / 'events.parquet'}' GROUP BY ALL").fetchall()
+    counts = {(kind, action, cluster): n for kind, action, cluster, n in rows}
+    assert counts[("operation", "bulk_cert_consolidate", "old")] == 1
+    assert counts[("operation", "move_phones", None)] == 1
+    jsonl = [line for line in result.event_lines if '"kind": "phone"' in line]
+    for name in ("old", "new"):
+        phones = sum(n for (kind, _, cluster), n in counts.items()
+                     if kind == "phone" and cluster == name)
+        assert phones == sum(f'"cluster": "{name}"' in line for line in jsonl) > 0
 
 
 def test_the_printed_summary_has_a_line_per_cluster(result):

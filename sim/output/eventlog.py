@@ -2,17 +2,17 @@
 
 ``itlsim run --event-log jsonl|parquet|none`` (default ``jsonl``):
 
-- ``events.jsonl``: one JSON object a line, in time order, operations first at equal times
-  (they cause the changes): ``kind: operation`` with ``action``, ``args``, ``command``,
-  ``status``, ``message``, ``node``, ``note``; ``kind: phone`` with ``phone``, ``population``,
-  ``from``, ``to``, ``reason``. Any tool reads it line by line. Written as it is formatted, so a
-  480,000-line log never sits in memory as text.
+- ``events.jsonl``: one JSON object a line, in time order, operations first at equal times (they
+  cause the changes): ``kind: operation`` with ``action``, ``args``, ``command``, ``status``,
+  ``message``, ``node``, ``note``; ``kind: phone`` with ``phone``, ``population``, ``from``,
+  ``to``, ``reason``; with several clusters both with ``cluster``. Any tool reads it line by
+  line. Written as it is formatted, so a 480,000-line log never sits in memory as text.
 - ``events.parquet``: the same records as columns (``t``, ``kind``, ``phone``, ``population``,
-  ``from``, ``to``, ``reason``, then the operations' keys, ``args`` as JSON text; what a record
-  does not have is NULL), in the same order. Written by DuckDB, already a dependency, so no
-  pyarrow is needed; names are dictionary-encoded, so the 40,000-phone megacluster's log takes
-  about 1 MB instead of 36 MB and loads far faster (``pd.read_parquet``,
-  ``duckdb.sql("FROM 'events.parquet'")``).
+  ``from``, ``to``, ``reason``, with several clusters ``cluster``, then the operations' keys,
+  ``args`` as JSON text; what a record does not have is NULL), in the same order. Written by
+  DuckDB, already a dependency, so no pyarrow is needed; names are dictionary-encoded, so the
+  40,000-phone megacluster's log takes about 1 MB instead of 36 MB and loads far faster
+  (``pd.read_parquet``, ``duckdb.sql("FROM 'events.parquet'")``).
 - ``none``: no event log (fleets so large that only the summary and the series matter).
 
 Times are exact in both (``sim.fleet.collector.exact``).
@@ -81,7 +81,13 @@ def _frame(result: RunResult) -> pd.DataFrame:
         "from": spread(np.asarray(log.log_old, np.int64), STATES, ~is_op),
         "to": spread(np.asarray(log.log_new, np.int64), STATES, ~is_op),
         "reason": spread(np.asarray(log.log_reason, np.int64), log.reason_names, ~is_op)}
-    for key in sorted({key for _, entry in entries for key in entry}):
+    if log.clusters:  # several clusters: a phone's (its option 150's) and an operation's
+        cluster = np.full(len(is_op), -1, dtype=np.int64)
+        cluster[~is_op] = np.asarray(log.log_cluster, dtype=np.int64)
+        cluster[op_rows] = [log.clusters.index(e["cluster"]) if "cluster" in e else -1
+                            for _, e in entries]
+        columns["cluster"] = pd.Categorical.from_codes(cluster, list(log.clusters))
+    for key in sorted({key for _, entry in entries for key in entry} - set(columns)):
         codes, values = pd.factorize(pd.Series([_text(e.get(key)) for _, e in entries],
                                                dtype=object))
         columns[key] = spread(codes, list(values), op_rows)

@@ -1,11 +1,11 @@
 """``itlsim validate``: check any itlsim file as what it is, and say what running it would need.
 
 A file with a ``[sweep]`` table is a sweep file (``sim.sweep.spec``), one with only a
-``[cluster]`` table a cluster file (what ``make-itl`` reads, ``sim.scenario.clusterfile``), any
-other a scenario. Before, cluster and sweep files were refused as scenarios ("missing
-[simulation]", "unknown key 'sweep'"). Scenarios and sweeps also get their estimate
-(``sim.fleet.budget``) and are refused, like ``run``/``sweep`` would refuse them, when it does not
-fit the limits.
+``[cluster]`` table (or ``[[clusters]]``) a cluster file (what ``make-itl`` reads,
+``sim.scenario.clusters``), any other a scenario. Before, cluster and sweep files were refused as
+scenarios ("missing [simulation]", "unknown key 'sweep'"). Scenarios and sweeps also get their
+estimate (``sim.fleet.budget``) and are refused, like ``run``/``sweep`` would refuse them, when it
+does not fit the limits.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.fleet import budget
-from sim.scenario.clusterfile import load_cluster_file
+from sim.scenario.clusters import describe_clusters, load_clusters
 from sim.scenario.scenario import describe, load_scenario
 from sim.scenario.tomlsource import TomlSource
 
@@ -35,7 +35,7 @@ def file_kind(path: str | Path) -> str:
     tables = set(TomlSource.load(path).data)
     if "sweep" in tables:
         return "sweep"
-    if "cluster" in tables and not tables & SCENARIO_TABLES:
+    if tables & {"cluster", "clusters"} and not tables & SCENARIO_TABLES:
         return "cluster"
     return "scenario"
 
@@ -59,7 +59,11 @@ def validate_any(path: str, *, event_log: str = "jsonl", max_memory: int | None 
 
 
 def _cluster(path: str) -> str:
-    spec = load_cluster_file(path)
+    clusters = load_clusters(path)
+    if clusters.several:
+        return (f"cluster file: {describe_clusters(clusters.specs)} (make-itl --cluster NAME "
+                f"--node NAME)")
+    spec = clusters.first
     tftp = [n.name for n in spec.nodes if "TFTP" in n.services]
     return (f"cluster file '{spec.name}': {len(spec.nodes)}-node "
             f"{spec.version[0]}.{spec.version[1]} {spec.security_mode} cluster, TFTP on "
