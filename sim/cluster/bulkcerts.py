@@ -153,8 +153,9 @@ def bulk_import(cluster: Cluster, node_name: str, now: float) -> Outcome:
     count = sum(len(certs) for certs in others.values())
     return record(cluster, Outcome(
         now, IMPORT, node_name, True,
-        f"{ITLSIM}imported {count} certificates of {', '.join(others)} into Phone-SAST-trust "
-        f"and CallManager-trust", restarts + auto_reset(cluster)))
+        f"{ITLSIM}imported {count} certificates of {', '.join(others)} (CallManager and "
+        f"ITLRecovery as Phone-SAST-trust and CallManager-trust, CAPF as CallManager-trust)",
+        restarts + auto_reset(cluster)))
 
 
 def upload_certificates(source: Cluster, target: Cluster, roles: tuple[Role, ...], now: float, *,

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from sim.cluster import tftp
 from sim.cluster.assumptions import DOCUMENTED, Assumptions
 from sim.cluster.cluster import Cluster, Node, SftpServer
-from sim.cluster.served import ServedFiles
 from sim.cluster.spec import ClusterSpec
 
 
@@ -72,10 +71,6 @@ class Estate:
     def index_of(self, node_name: str) -> int:
         """The position of ``node_name``'s cluster in file order (0 for the first)."""
         return self._index[node_name]
-
-    def served(self, node_name: str) -> ServedFiles | None:
-        """What TFTP node ``node_name`` serves now (None while it serves nothing)."""
-        return self._of_node[node_name].served.get(node_name)
 
     def add_sftp(self, server: SftpServer) -> None:
         """Make ``server`` reachable from every cluster: Bulk Certificate Management has every

@@ -279,9 +279,8 @@ class FleetModel:
         Hostname for CUCM 12.5(1)"), when the server is of the cluster whose config the phone
         holds: a server of another cluster (a move) is used and its CTL verified by P3a (P3d,
         I51: TN 213407's phone takes the destination's CTL from a server its CTL does not
-        list).
-        Else ``None`` and, if a CTL forbade every reachable one, the rejection to settle
-        with."""
+        list). Else ``None`` and, if a CTL forbade every reachable one, the rejection to
+        settle with."""
         group = phone.group
         if group.partitioned:
             return None, None
