@@ -28,7 +28,8 @@ from sim.cluster.served import ConfigProfile
 from sim.cluster.variants import itl_variants
 from sim.cluster.versions import parse_firmware, sends_devicetlinfo
 from sim.fleet.collector import STATES, Collector
-from sim.fleet.model import FleetModel, PerObject, Sampler
+from sim.fleet.memo import PerObject
+from sim.fleet.model import FleetModel, Sampler
 from sim.fleet.phones import (
     Group,
     Phone,
