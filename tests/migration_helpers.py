@@ -52,7 +52,7 @@ def make_estate(old: str = "10.5(2)", new: str = "11.5(1)", mode: str = "non-sec
 
 def bulk_certificates(estate: Estate, now: float = 100.0) -> None:
     """TN 215539 in order: export on new, then old; consolidate on old; import on new, then
-    old; each import's TVS restart carried out (I47)."""
+    old; each import's TVS restart carried out (I51)."""
     old, new = estate.clusters["old"], estate.clusters["new"]
     for step, cluster in ((bulk_export, new), (bulk_export, old)):
         assert step(cluster, cluster.publisher.name, SFTP, now).done

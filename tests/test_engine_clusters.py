@@ -1,5 +1,5 @@
 """Several clusters in the engine: the estate, imported certificates and their roles, the bulk
-certificate type, and the assumption on the import's TVS restart (I46-I48)."""
+certificate type, and the assumption on the import's TVS restart (I50-I52)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_estate_finds_nodes_and_moves_its_revision_with_any_cluster():
     ((CALLMANAGER_TRUST,), {Function.TFTP}),
     ((CALLMANAGER_TRUST, PHONE_SAST_TRUST), {Function.SAST, Function.TFTP}),
 ])
-def test_I46_imported_certificates_get_the_roles_of_their_stores(stores, functions):
+def test_I50_imported_certificates_get_the_roles_of_their_stores(stores, functions):
     estate = make_estate()
     old, new = estate.clusters["old"], estate.clusters["new"]
     cert = new.publisher.certs[Role.CALLMANAGER]
@@ -78,7 +78,7 @@ def test_I46_imported_certificates_get_the_roles_of_their_stores(stores, functio
         Function.SAST, Function.CCM_TFTP}  # own certificates: by their role (I11)
 
 
-def test_I46_phone_sast_trust_alone_vouches_for_an_itl_signer_but_not_a_config_signer():
+def test_I50_phone_sast_trust_alone_vouches_for_an_itl_signer_but_not_a_config_signer():
     estate = make_estate()
     old, new = estate.clusters["old"], estate.clusters["new"]
     upload_certificates(new, old, (Role.CALLMANAGER,), 10, stores=(PHONE_SAST_TRUST,))
@@ -92,7 +92,7 @@ def test_I46_phone_sast_trust_alone_vouches_for_an_itl_signer_but_not_a_config_s
     assert phone.decide_itl(new.served["new-sub"].itl, old_tvs, Verifier(), 20).via == "tvs"
 
 
-def test_I47_without_the_tvs_restart_the_source_tvs_learns_the_import_at_its_next_restart():
+def test_I51_without_the_tvs_restart_the_source_tvs_learns_the_import_at_its_next_restart():
     estate = make_estate(assumptions=Assumptions(bulk_import_restarts_tvs=False))
     old, new = estate.clusters["old"], estate.clusters["new"]
     for cluster in (new, old):
@@ -108,14 +108,14 @@ def test_I47_without_the_tvs_restart_the_source_tvs_learns_the_import_at_its_nex
     assert boot_at(phone, estate, "new-sub", 200, tvs_of(old, OLD_GROUP)).itl.via == "tvs"
 
 
-def test_I48_tftp_type_exports_the_callmanager_certificates_of_tftp_nodes_only():
+def test_I52_tftp_type_exports_the_callmanager_certificates_of_tftp_nodes_only():
     estate = make_estate(new="12.5(1)")
     new = estate.clusters["new"]
     assert [c.role for c in exported(new, TFTP)] == [Role.CALLMANAGER, Role.CALLMANAGER]
     assert Role.ITLRECOVERY in {c.role for c in exported(new)}
 
 
-def test_I48_a_tftp_export_leaves_a_12x_destination_itl_unverifiable():
+def test_I52_a_tftp_export_leaves_a_12x_destination_itl_unverifiable():
     """12.0+ signs the ITL with ITLRecovery (section 2): without it in the source's stores the
     source TVS cannot vouch for the destination's ITL (TN 213407: ITLRecovery steps "apply to
     scenarios of migrating phone from 8.x to 12.x")."""

@@ -1,6 +1,6 @@
 """Scenario files with several clusters: ``[[clusters]]``, populations and events on a cluster,
-the actions between clusters, and the mistakes ``itlsim validate`` explains in one line (I45,
-I49)."""
+the actions between clusters, and the mistakes ``itlsim validate`` explains in one line (I49,
+I53)."""
 
 from __future__ import annotations
 

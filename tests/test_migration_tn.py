@@ -136,7 +136,7 @@ def test_tn215539_import_note_maps_each_certificate_to_its_trust_stores():
 
 
 def test_tn215539_import_step2_restarts_tvs_and_the_phones_of_the_cluster():
-    """I47 (``bulk_import_restarts_tvs``) and the Feature Configuration Guide: "After you
+    """I51 (``bulk_import_restarts_tvs``) and the Feature Configuration Guide: "After you
     import the certificates, the phones on the cluster will automatically restart"."""
     estate = _215539()
     old, new = estate.clusters["old"], estate.clusters["new"]
@@ -293,7 +293,7 @@ def test_tn213407_verify_step2_tvs_certificate_checked_against_the_phone_itl_rol
 
 
 def test_tn213407_verify_step5_source_tvs_finds_destination_callmanager_with_roles_0_and_3():
-    """The TVS log: "Found entry {rolecount : 2} {role : 0} {role : 3}": SAST and TFTP (I46)."""
+    """The TVS log: "Found entry {rolecount : 2} {role : 0} {role : 3}": SAST and TFTP (I50)."""
     estate = _213407()
     bulk_certificates(estate)
     old, new = estate.clusters["old"], estate.clusters["new"]

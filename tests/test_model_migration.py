@@ -1,6 +1,6 @@
 """Moving phones between clusters in simulated time: which TVS a moved phone asks, the CTL of
-another cluster (P3d), registration, resets per cluster (I50), batches and phones that were
-off (I49), and what the outputs say per cluster."""
+another cluster (P3d), registration, resets per cluster (I54), batches and phones that were
+off (I53), and what the outputs say per cluster."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_P3b_phones_without_security_by_default_cannot_take_the_destination_ctl(
     assert result.summary["lock_reasons"] == {"ctl-signer-unknown,no-security-by-default": 40}
 
 
-def test_I49_phones_move_in_batches_and_phones_that_were_off_boot_into_the_destination(
+def test_I53_phones_move_in_batches_and_phones_that_were_off_boot_into_the_destination(
         tmp_path):
     extra = ('[phones.availability]\noffline_share = 0.25\noffline_from = "0s"\n'
              'returns = "2h"\n')
@@ -98,7 +98,7 @@ def test_I49_phones_move_in_batches_and_phones_that_were_off_boot_into_the_desti
     assert result.summary["ever_locked"] == 0
 
 
-def test_I49_a_share_moves_the_first_phones_not_moved_yet(tmp_path):
+def test_I53_a_share_moves_the_first_phones_not_moved_yet(tmp_path):
     moves = (event("move_phones", "1h", population="office", to="new", share=0.25)
              + event("move_phones", "2h", population="office", to="new", count=10))
     result, model = run(tmp_path, scenario_toml(BULK + moves))
@@ -107,7 +107,7 @@ def test_I49_a_share_moves_the_first_phones_not_moved_yet(tmp_path):
     assert result.summary["clusters"]["old"]["phones"] == 20
 
 
-def test_I50_an_operation_on_one_cluster_resets_only_the_phones_registered_to_it(tmp_path):
+def test_I54_an_operation_on_one_cluster_resets_only_the_phones_registered_to_it(tmp_path):
     regen = event("regen_cert", "2h", node="new-sub", cert="CallManager")
     moves = event("move_phones", "1h", population="office", to="new", count=15)
     result, model = run(tmp_path, scenario_toml(BULK + moves + regen))

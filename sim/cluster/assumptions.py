@@ -40,7 +40,7 @@ class Assumptions:
     - ``bulk_import_restarts_tvs``: Bulk Certificate Import restarts TVS on the importing
       cluster, so it vouches for the other cluster's certificates at once (TN 215539 migrates
       phones without a TVS restart), or TVS learns them as ``tvs_learns_new_certificates``
-      says (TN 213407 restarts TVS after uploading them by hand) (I47).
+      says (TN 213407 restarts TVS after uploading them by hand) (I51).
     """
 
     tvs_learns_new_certificates: str = AT_TVS_RESTART

@@ -18,7 +18,7 @@ in its trust stores. Two documented ways put them there:
   nodes from the source cluster".
 
 Every operation checks first and then changes (a refusal changes nothing). Cisco documents none
-of the screens' messages: messages that start with ``itlsim:`` are itlsim's wording (I48).
+of the screens' messages: messages that start with ``itlsim:`` are itlsim's wording (I52).
 """
 
 from __future__ import annotations
@@ -49,14 +49,14 @@ IMPORT_STORES: dict[Role, tuple[str, ...]] = {
 EXPORT, CONSOLIDATE, IMPORT = ("Bulk Certificate Export", "Bulk Certificate Consolidate",
                                "Bulk Certificate Import")
 UPLOAD = "Upload Certificate/Certificate chain"
-ITLSIM = "itlsim: "  # the message is itlsim's wording: Cisco documents none (I48)
+ITLSIM = "itlsim: "  # the message is itlsim's wording: Cisco documents none (I52)
 
 
 def exported(cluster: Cluster, certificate_type: str = ALL) -> tuple[Certificate, ...]:
     """What a bulk export of ``certificate_type`` writes: ``All`` = every node's CallManager
     and ITLRecovery certificate and the CAPF certificate (what the import note lists); ``TFTP``
     = the CallManager certificate of every TFTP node only (TN 213407 method 1 "export the TFTP
-    certificate"; that it leaves ITLRecovery out is I48). In creation order, once each."""
+    certificate"; that it leaves ITLRecovery out is I52). In creation order, once each."""
     roles = (Role.CALLMANAGER,) if certificate_type == TFTP else tuple(IMPORT_STORES)
     found: dict[tuple[bytes, str], Certificate] = {}
     for node in cluster.nodes.values():
@@ -132,7 +132,7 @@ def bulk_import(cluster: Cluster, node_name: str, now: float) -> Outcome:
     ``IMPORT_STORES``; the phones restart (Feature Configuration Guide: "After you import the
     certificates, the phones on the cluster will automatically restart"; on 14+ as "Phone
     Interaction on Certificate Update" says, A1b) and TVS restarts so that it vouches for them
-    (assumption ``bulk_import_restarts_tvs``, I47)."""
+    (assumption ``bulk_import_restarts_tvs``, I51)."""
     login, problem = _configured(cluster)
     problem = _on_publisher(cluster, node_name) or problem
     if problem or login is None:

@@ -30,7 +30,7 @@ ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
 # What an imported certificate (another cluster's) may vouch for, by the trust stores holding it:
 # TN 213407's source TVS finds the destination CallManager certificate, uploaded "as a
 # CallManger-trust and Phone-SAST-trust certificate", with roles 0 and 3 (SAST and TFTP in the
-# numbering of tvsd); which store gives which role is inferred (I46).
+# numbering of tvsd); which store gives which role is inferred (I50).
 STORE_FUNCTIONS: dict[str, frozenset[Function]] = {
     PHONE_SAST_TRUST: frozenset({Function.SAST}),
     CALLMANAGER_TRUST: frozenset({Function.TFTP}),
@@ -52,7 +52,7 @@ class TvsAnswer:
 
 def vouched_functions(cluster: Cluster, cert: Certificate) -> frozenset[Function]:
     """The roles ``cluster``'s TVS gives ``cert``: by its role for the cluster's own
-    certificates (I11), by the trust stores holding it for imported ones (I46)."""
+    certificates (I11), by the trust stores holding it for imported ones (I50)."""
     stores = cluster.stores_of(cert.identity)
     if not stores:
         return ROLE_FUNCTIONS[cert.role]

@@ -1,7 +1,7 @@
 """Phones by cluster, for scenarios with several clusters: the summary's counts and the counts
 over time that the plot and ``clusters.csv`` show.
 
-A phone is counted on two sides, because a migration separates them (I50):
+A phone is counted on two sides, because a migration separates them (I54):
 
 - where DHCP option 150 points: the cluster whose TFTP servers it fetches its files from (it
   changes when the phone is moved, ``sim.fleet.moves``);

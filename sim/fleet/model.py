@@ -278,7 +278,7 @@ class FleetModel:
         talks only to TFTP servers whose address is in its CTL, "Changing the IP Address and
         Hostname for CUCM 12.5(1)"), when the server is of the cluster whose config the phone
         holds: a server of another cluster (a move) is used and its CTL verified by P3a (P3d,
-        I51: TN 213407's phone takes the destination's CTL from a server its CTL does not
+        I55: TN 213407's phone takes the destination's CTL from a server its CTL does not
         list). Else ``None`` and, if a CTL forbade every reachable one, the rejection to
         settle with."""
         group = phone.group
@@ -295,7 +295,7 @@ class FleetModel:
                 continue
             if allowed and node.ip and node.ip not in allowed and \
                     self.estate.cluster_of(name) is self.config_cluster(phone):
-                refused = TFTP_NOT_IN_CTL  # P3c, within the cluster of its config (P3d, I51)
+                refused = TFTP_NOT_IN_CTL  # P3c, within the cluster of its config (P3d, I55)
                 continue
             return node, None
         return None, refused

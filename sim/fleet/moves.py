@@ -4,7 +4,7 @@
 Certificates between CUCM Clusters for Phone Migration"): DHCP option 150 of the moved phones
 now gives the destination's TFTP servers, then they are reset, batch by batch. A moved phone
 joins a group of its population that points at the destination (its TFTP list, option 150
-and the CM group of its device records there, I49). Nothing else about it changes: it keeps
+and the CM group of its device records there, I53). Nothing else about it changes: it keeps
 its installed ITL and CTL and its last accepted config, so until it accepts a config from the
 destination it asks the TVS of the source's CM group (P5c) and registers there if it
 registers at all (P9). CUCM's reset reaches registered phones only (P9a): a phone that is
@@ -103,7 +103,7 @@ def _move_phones(t: Stage, args: dict[str, Any], now: float) -> None:
 
 
 def _device_records(t: Stage, args: dict[str, Any], now: float) -> Outcome:
-    """The records exist on ``t.cluster`` from now on (checked before the run, I49): the
+    """The records exist on ``t.cluster`` from now on (checked before the run, I53): the
     cluster's audit log keeps the insert."""
     phones = sum(1 for p in t.model.phones if args["population"] in ("all", p.group.name))
     return record(t.cluster, Outcome(

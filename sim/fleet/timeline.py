@@ -95,7 +95,7 @@ class Timeline:
         share a TFTP restart that is still in progress - it builds the files from the
         certificates current when it completes (T4) - so each operation's phone reset comes
         after the files are served again, and the phones are reset once per instant. The
-        effects are ``cluster``'s: its resets reach the phones registered to it (P9a, I50).
+        effects are ``cluster``'s: its resets reach the phones registered to it (P9a, I54).
         """
         for effect in effects:
             if effect.kind == "restart_tvs":

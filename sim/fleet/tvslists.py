@@ -5,7 +5,7 @@ move to another cluster that is still the source's CM group, until the phone acc
 configuration from the destination ("the phone still has its old configuration which contains
 the IP address of the source cluster TVS service": TN 213407 "Verify" step 2, TN 215539). A
 config's CM group names nodes of one cluster; that cluster is where the phone registers (P9)
-and whose resets reach it (I50). The lists are numbered once per distinct CM group, and each
+and whose resets reach it (I54). The lists are numbered once per distinct CM group, and each
 (group, list) pair has one ``TvsContext``.
 """
 

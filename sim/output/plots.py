@@ -153,7 +153,7 @@ def _cluster_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
     """With several clusters: per cluster, the phones registered to it (solid) and the phones
     DHCP option 150 points at it (thin, dashed): a moved phone that has not accepted the
     destination's files is counted at the destination by the one and nowhere by the other
-    (``sim.fleet.clusterstats``, I50)."""
+    (``sim.fleet.clusterstats``, I54)."""
     times, pointed, registered = cluster_series(result.collector, result.scenario)
     x = axis.x(times)
     for i, name in enumerate(result.collector.clusters):

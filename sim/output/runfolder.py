@@ -124,7 +124,7 @@ def timeseries_rows(result: RunResult) -> Iterable[tuple[int | float, str, int, 
 
 def clusters_rows(result: RunResult) -> Iterable[tuple[int | float, str, int, int]]:
     """With several clusters, tidy rows ``time_s, cluster, option150, registered``: per cluster
-    the phones DHCP option 150 points at it and the phones registered to it (I50), at the
+    the phones DHCP option 150 points at it and the phones registered to it (I54), at the
     resolution grid and the instants that keep each interval's extremes."""
     times, pointed, registered = cluster_series(result.collector, result.scenario)
     for now, there, here in zip(times.tolist(), pointed.tolist(), registered.tolist(),

@@ -105,7 +105,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
         "Bulk Certificate Import restarts TVS on the importing cluster, so its TVS vouches for "
         "the other cluster's certificates at once (false: at its next restart, as "
         "tvs_learns_new_certificates says)",
-        "I47", "TN 215539 (export, consolidate, import, then move and reset the phones: no TVS "
+        "I51", "TN 215539 (export, consolidate, import, then move and reset the phones: no TVS "
                "restart, and the source TVS verifies the destination's signers); Feature "
                "Configuration Guide 'Import the Certificates into the Clusters' (the phones "
                "restart after the import); against: TN 213407 method 2 restarts TVS after "

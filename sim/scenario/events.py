@@ -278,7 +278,7 @@ def _event(source: TomlSource, data: dict[str, Any], index: int, ctx: EventConte
 def _event_cluster(ctx: EventContext, name: str, given: str | None, args: dict[str, Any]
                    ) -> str:
     """The cluster an event acts on: the one its node belongs to, the one it names, or the
-    only one; an action on a cluster must say which when there are several (I45)."""
+    only one; an action on a cluster must say which when there are several (I49)."""
     action, clusters = ACTIONS[name], ctx.clusters
     if given is not None and not action.on_cluster:
         raise ArgProblem("cluster", f"{name} acts on phones or the network, not on one cluster: "

@@ -13,7 +13,7 @@ and TN 215539 "Manage Bulk Certificates between CUCM Clusters for Phone Migratio
 - DHCP option 150 pointing at the destination's TFTP servers and a reset: ``move_phones``.
 
 A move before the destination has device records for the population is an error of the file,
-explained by ``itlsim validate`` (I49); what CUCM refuses at run time (a consolidation before two
+explained by ``itlsim validate`` (I53); what CUCM refuses at run time (a consolidation before two
 clusters exported, an import before the consolidation) is a warning before the run, as for the
 other actions.
 """
@@ -88,7 +88,7 @@ def _device_records(ctx: EventContext, args: dict[str, Any]) -> None:
 
 
 def _move(ctx: EventContext, args: dict[str, Any]) -> None:
-    """A move needs device records on the destination (I49); it takes the records' CM group."""
+    """A move needs device records on the destination (I53); it takes the records' CM group."""
     population, to = args["population"], _cluster(ctx, "to", args["to"])
     args["tftp"] = _nodes(ctx, "tftp", to, args["tftp"], "TFTP")
     if args["share"] is not None and args["count"] is not None:
@@ -165,7 +165,7 @@ _NODES_HELP = "node names of the destination, in order"
 MIGRATION_ACTIONS: Mapping[str, Action] = {
     "add_device_records": Action(
         "device records for a population on this cluster (a Bulk Administration insert), with "
-        "the CM group of their device pool: the population may then move here", "A15, I49",
+        "the CM group of their device pool: the population may then move here", "A15, I53",
         {"population": Value(str, help="population name or 'all' (required)"),
          "cm_group": Value(list, None, help=f"their CM group, {_NODES_HELP} (default: every "
                                             "CallManager node of the cluster)")},
@@ -174,7 +174,7 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         "point phones at another cluster: DHCP option 150 gives the destination's TFTP "
         "servers, then the phones are reset, in batches (TN 213407, TN 215539); they keep asking "
         "the TVS of the config they accepted last until they accept the destination's",
-        "P5c, P3a, P3d, P9a, A15, I49",
+        "P5c, P3a, P3d, P9a, A15, I53",
         {"population": Value(str, help="population name (required)"),
          "to": Value(str, help="the destination cluster, a [[clusters]] name (required)"),
          "tftp": Value(list, None, help=f"the TFTP servers option 150 gives, {_NODES_HELP} "
@@ -191,7 +191,7 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         {"population": Ref("population")}, resolve=_move, on_cluster=False),
     "import_certificates": Action(
         "upload one cluster's certificates into another's trust stores by hand (TVS vouches "
-        "for them after its next restart, P5b)", "A14, P5b, I46",
+        "for them after its next restart, P5b)", "A14, P5b, I50",
         {"from": Value(str, help="the cluster whose certificates are uploaded (required)"),
          "to": Value(str, help="the cluster they are uploaded to (required)"),
          "certificates": _list(["CallManager", "ITLRecovery"], "CallManager (of every TFTP "
@@ -202,14 +202,14 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         resolve=_import, on_cluster=False),
     "bulk_cert_export": Action(
         "Bulk Certificate Management on a publisher: save the SFTP details and export the "
-        "cluster's certificates, one PKCS12 file per node", "A13, I48",
+        "cluster's certificates, one PKCS12 file per node", "A13, I52",
         {"node": PUBLISHER, "sftp_host": HOST,
          "sftp_user": Value(str, None, help="default: the [[sftp]] entry's user"),
          "sftp_password": Value(str, None, help="default: the [[sftp]] entry's password"),
          "sftp_directory": Value(str, "/", help="the directory every cluster exports to "
                                  "(default '/')"),
          "certificate_type": Value(str, CERTIFICATE_TYPES[0], choices=CERTIFICATE_TYPES,
-                                   help="All or TFTP (CallManager only, I48) (default All)")},
+                                   help="All or TFTP (CallManager only, I52) (default All)")},
         SFTP_REFS, resolve=_export),
     "bulk_cert_consolidate": Action(
         "Bulk Certificate Consolidate on one publisher: one file from every cluster's export "
@@ -217,6 +217,6 @@ MIGRATION_ACTIONS: Mapping[str, Action] = {
         {"node": Ref("node")}, resolve=_consolidate),
     "bulk_cert_import": Action(
         "Bulk Certificate Import on a publisher: the other clusters' certificates into "
-        "Phone-SAST-trust and CallManager-trust; TVS restarts (I47) and the phones restart",
-        "A13, I47", {"node": PUBLISHER}, {"node": Ref("node")}, resolve=_bulk_import),
+        "Phone-SAST-trust and CallManager-trust; TVS restarts (I51) and the phones restart",
+        "A13, I51", {"node": PUBLISHER}, {"node": Ref("node")}, resolve=_bulk_import),
 }
