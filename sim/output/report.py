@@ -75,12 +75,18 @@ def run_context(folder: RunFolder) -> dict[str, Any]:
     """Everything the run template shows, formatted."""
     s, scenario = folder.summary, folder.scenario
     start = _start(scenario)
+    clusters = _clusters(scenario)
     return {
         "title": f"Change report: {s['scenario']}",
         "s": s,
         "version": __version__,
         "description": scenario.get("simulation", {}).get("description", ""),
-        "cluster": _cluster(scenario),
+        "cluster": clusters[0],
+        "clusters": clusters,
+        "several": len(clusters) > 1,
+        "whose": (f"cluster {clusters[0]['name']}" if len(clusters) == 1 else
+                  "clusters " + " and ".join(c["name"] for c in clusters)),
+        "cluster_rows": cluster_rows(s, [c["name"] for c in clusters]),
         "change": (f"{s['change_started_by']} at {at(s['change_start_s'], start)}"
                    if s.get("change_start_s") is not None else None),
         "figures": figures(s),
@@ -151,29 +157,46 @@ def _start(scenario: dict[str, Any]) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-def _alerts(folder: RunFolder, start: dt.datetime | None) -> list[tuple[str, list[str]]]:
-    """Each alert text once, with the times CUCM raised it."""
-    found: dict[str, list[str]] = {}
+def _alerts(folder: RunFolder, start: dt.datetime | None
+            ) -> list[tuple[str, str, list[str]]]:
+    """Each alert text once per cluster that raised it (``""`` with one cluster), with the
+    times CUCM raised it."""
+    found: dict[tuple[str, str], list[str]] = {}
     for alert in folder.alerts:
-        found.setdefault(alert.message, []).append(at(alert.at, start))
-    return list(found.items())
+        found.setdefault((alert.message, alert.cluster), []).append(at(alert.at, start))
+    return [(text, cluster, times) for (text, cluster), times in found.items()]
 
 
-def _cluster(scenario: dict[str, Any]) -> dict[str, Any]:
-    cluster = scenario.get("cluster", {})
-    return {"name": cluster.get("name", ""), "version": cluster.get("version", ""),
-            "mode": cluster.get("security_mode", ""),
-            "nodes": [n.get("name", "") for n in cluster.get("nodes", [])],
-            "imported": bool(cluster.get("imported_certificates"))}
+def _clusters(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scenario's cluster, or each of its ``[[clusters]]`` in file order: name, release,
+    security mode, nodes."""
+    return [{"name": cluster.get("name", ""), "version": cluster.get("version", ""),
+             "mode": cluster.get("security_mode", ""),
+             "nodes": [n.get("name", "") for n in cluster.get("nodes", [])],
+             "imported": bool(cluster.get("imported_certificates"))}
+            for cluster in scenario.get("clusters") or [scenario.get("cluster", {})]]
+
+
+def cluster_rows(s: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
+    """With several clusters, each cluster at the end in file order (``names``; the numbers are
+    ``summary.json``'s ``clusters``, I54): the phones DHCP option 150 points at it, by state,
+    those registered to it, those moved in; ``[]`` for one cluster."""
+    found = s.get("clusters", {})
+    return [{"name": name, "phones": found[name]["phones"],
+             "states": found[name]["final_states"],
+             "registered": found[name]["registered_final"], "moved_in": found[name]["moved_in"]}
+            for name in names if name in found]
 
 
 def assumption_rows(used: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each assumption with the value the run used and whether that is its default."""
+    """Each assumption with the value the run used and whether that is its default; those
+    between clusters only when the run recorded them (it has several clusters)."""
     defaults = documented_values()
     return [{"key": key, "value": used.get(key), "default": defaults[key],
              "changed": used.get(key) != defaults[key], "decides": assumption.decides,
              "replaces": assumption.replaces, "sources": assumption.sources}
-            for key, assumption in ASSUMPTIONS.items()]
+            for key, assumption in ASSUMPTIONS.items()
+            if key in used or not assumption.between_clusters]
 
 
 def _rules(folder: RunFolder) -> list[tuple[str, str]]:

@@ -46,6 +46,9 @@ class Operation:
     note: str
     status: str
     message: str
+    cluster: str = ""
+    """With several clusters, the cluster it acted on as the event log names it, or the
+    clusters an operation between them names (``to new``, ``from old to new``)."""
 
 
 class WorkItem(NamedTuple):
@@ -155,7 +158,16 @@ def _operations(log: Path) -> Iterator[Operation]:
         yield Operation(float(entry["t"]), entry["action"],
                         entry.get("command") or entry["action"].replace("_", " "),
                         entry.get("node") or "", entry.get("note") or "",
-                        entry.get("status") or "done", entry.get("message") or "")
+                        entry.get("status") or "done", entry.get("message") or "",
+                        entry.get("cluster") or _between(entry.get("args") or {}))
+
+
+def _between(args: dict[str, Any] | str) -> str:
+    """Where an operation between clusters acts (``move_phones``' ``to``,
+    ``import_certificates``' ``from`` and ``to``), as the plan shows it; ``""`` otherwise.
+    ``args`` is a mapping in JSON lines, JSON text in Parquet."""
+    found = json.loads(args) if isinstance(args, str) else args
+    return " ".join(f"{key} {found[key]}" for key in ("from", "to") if found.get(key))
 
 
 def _fixed_by_hand(log: Path) -> set[str]:
