@@ -142,3 +142,19 @@ def test_a_bad_size_is_a_usage_error(scenario: Path) -> None:
 def test_size_text() -> None:
     assert [size_text(n) for n in (999, 1_234_567, 12_600_000_000, 1.6e12)] == [
         "999 bytes", "1.2 MB", "12.6 GB", "1.6 TB"]
+
+
+def test_the_estimate_counts_clusters_csv_with_several_clusters(tmp_path: Path) -> None:
+    """A two-cluster run also writes ``clusters.csv`` and the plot's cluster panel: the
+    estimate has a part for them, above what they take, and still bounds the whole folder."""
+    from sim.output.runjob import run_scenario
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "migration-by-hand.toml"
+    overrides = ("phones.0.count=80", "phones.1.count=40")
+    found = estimate(load_scenario(path, overrides=overrides))
+    folder = run_scenario(str(path), overrides=overrides, out=str(tmp_path),
+                          progress=False).published.path
+    written = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert (folder / "clusters.csv").stat().st_size < found.output["clusters"]
+    assert written < found.written
+    assert "clusters" not in estimate(load_scenario(path.parent / "baseline.toml")).output

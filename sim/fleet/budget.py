@@ -15,7 +15,8 @@ without limit (boots, samples, days) and a measurement in the per-item costs:
   phone switched off two more; the daily RTMT alert (A7) adds an operation per simulated day;
 - output = event log (bytes per record by format) + time series (per sample and extreme row:
   five CSV rows of ``timeseries.csv``; per sample two of ``recoveries.csv``) + DeviceTLInfo (a row
-  per phone) + plots.
+  per phone) + plots; with several clusters, per time row and cluster a row of ``clusters.csv``
+  and two step lines' vertices in the plot's cluster panel (``CLUSTER_ROW_BYTES``).
 
 Per-item costs were measured with ``/usr/bin/time -f %M itlsim run`` on ``tests``' small
 scenario (three events) at 20,000 and 80,000 phones (peak RSS slope: 1.7 KB a phone with its
@@ -56,6 +57,7 @@ SAMPLE_OUTPUT = 5 * 24 + 2 * 24  # five timeseries.csv rows, two recoveries.csv 
 DEVICETLINFO_ROW = 140  # MAC name, two SHA-1s, status, flags (plus names)
 FIXED_OUTPUT = 500_000  # summary, run.json, scenario.json, recovery.png and .svg
 SVG_ROW_BYTES = 200  # recovery.svg: a time-series row's vertices in the step lines
+CLUSTER_ROW_BYTES = 30 + 2 * 20  # clusters.csv row; option 150 and registered in recovery.svg
 MEMORY_SHARE = 0.5  # of physical memory, by default
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9,
           "gb": 10**9, "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
@@ -98,7 +100,8 @@ def estimate(scenario: Scenario, event_log: str = "jsonl") -> Estimate:
     extremes = min(records, EXTREMES_PER_TICK * samples)
     operations = len(scenario.events) + math.floor(scenario.duration / DAY)
     names = max((len(p.name) for p in scenario.populations), default=0)
-    nodes = max((len(n.name) for n in scenario.cluster.nodes), default=0)
+    nodes = max((len(n.name) for c in scenario.clusters or (scenario.cluster,)
+                 for n in c.nodes), default=0)
     memory = {"phones": phones * PHONE_BYTES, "event log": records * RECORD_BYTES[event_log],
               "time series": samples * SAMPLE_BYTES + extremes * EXTREME_BYTES,
               "operations": operations * OPERATION_BYTES,
@@ -109,6 +112,8 @@ def estimate(scenario: Scenario, event_log: str = "jsonl") -> Estimate:
                                                      + 7 * len(str(phones))),
               "phones": phones * (DEVICETLINFO_ROW + names + nodes), "program": FIXED_OUTPUT,
               "inventory": scenario.inventory.size if scenario.inventory else 0}
+    if scenario.several_clusters:
+        output["clusters"] = (samples + extremes) * CLUSTER_ROW_BYTES * len(scenario.clusters)
     return Estimate(phones, samples, records, operations, memory, output)
 
 
