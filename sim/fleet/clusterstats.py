@@ -8,7 +8,7 @@ A phone is counted on two sides, because a migration separates them (I54):
 - where it is registered: the cluster of the CM group in the config it accepted last (P9), so a
   moved phone that locked stays registered to the source if it registers at all.
 
-Both come exactly from the collector's logs (``Collector.moved``, ``Collector.registered``) with
+Both come exactly from the collector's logs (``Collector.moves``, ``Collector.registrations``) with
 the step arithmetic of ``sim.fleet.series``.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.model import FleetModel
-from sim.fleet.series import Steps, column, steps
+from sim.fleet.series import Steps, column, transition_steps
 from sim.scenario.scenario import Scenario
 
 
@@ -29,7 +29,7 @@ def cluster_summary(model: FleetModel) -> dict[str, dict[str, Any]]:
     ``final_states``, ``registered_final`` (registered to it) and ``moved_in`` (phones moved
     to it during the run)."""
     names = model.estate.names
-    moved_in = np.bincount(column(model.collector.move_new), minlength=len(names))
+    moved_in = np.bincount(column(model.collector.moves.new), minlength=len(names))
     states = {name: dict.fromkeys(STATES, 0) for name in names}
     registered = dict.fromkeys(names, 0)
     for phone in model.phones:
@@ -43,15 +43,14 @@ def cluster_summary(model: FleetModel) -> dict[str, dict[str, Any]]:
 
 def pointed_steps(collector: Collector, initial: list[int]) -> Steps:
     """Phones whose option 150 points at each cluster, after every instant phones moved."""
-    return steps(column(collector.move_time), column(collector.move_old),
-                 column(collector.move_new), np.array(initial, dtype=np.int64))
+    return transition_steps(collector.moves, np.array(initial, dtype=np.int64))
 
 
 def registered_steps(collector: Collector) -> Steps:
     """Phones registered to each cluster, after every instant that changed (from 0 at t = 0:
     the placement at t = 0 is logged too)."""
-    return steps(column(collector.reg_time), column(collector.reg_old),
-                 column(collector.reg_new), np.zeros(len(collector.clusters), dtype=np.int64))
+    return transition_steps(collector.registrations,
+                            np.zeros(len(collector.clusters), dtype=np.int64))
 
 
 def cluster_series(collector: Collector, scenario: Scenario

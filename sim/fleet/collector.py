@@ -35,6 +35,24 @@ SETTLED = (*WORKING, LOCKED)
 NONE = -1  # the side of an unregistered-log entry where the phone is not counted
 
 
+@dataclass
+class Transitions:
+    """A log of things counted in numbered categories moving between them: when, the category
+    left and the one joined (``NONE`` on a side where the thing is not counted). The
+    unregistered phones per state, the phones registered per cluster and the phones' option 150
+    per cluster are such logs; ``sim.fleet.series.transition_steps`` turns one into counts over
+    time."""
+
+    time: array = field(default_factory=lambda: array("d"))
+    old: array = field(default_factory=lambda: array("b"))
+    new: array = field(default_factory=lambda: array("b"))
+
+    def add(self, now: float, old: int, new: int) -> None:
+        self.time.append(now)
+        self.old.append(old)
+        self.new.append(new)
+
+
 def exact(seconds: float) -> int | float:
     """A time as result files write it: whole seconds as an integer, any other value as the
     float itself (written with ``repr``, which reads back to the same float). Never ``%g``:
@@ -78,10 +96,8 @@ class Collector:
     """Lock events per reason (a phone that locks twice counts twice)."""
     unregistered: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
     """Settled phones not registered to a CallManager now, per state (P9)."""
-    # their log: time, and the state index before and after (NONE where not counted)
-    unreg_time: array = field(default_factory=lambda: array("d"))
-    unreg_old: array = field(default_factory=lambda: array("b"))
-    unreg_new: array = field(default_factory=lambda: array("b"))
+    unregistered_log: Transitions = field(default_factory=Transitions)
+    """Their log: the state index before and after (``NONE`` where not counted)."""
     retries: int = 0
     """Unregistered phones going back through TFTP (P9)."""
     clusters: tuple[str, ...] = ()
@@ -89,12 +105,8 @@ class Collector:
     the phone's DHCP option 150 points at (``log_cluster``), registrations log the cluster a
     phone registers to and moves between clusters are logged (``sim.fleet.clusterstats``)."""
     log_cluster: array = field(default_factory=lambda: array("b"))
-    reg_time: array = field(default_factory=lambda: array("d"))
-    reg_old: array = field(default_factory=lambda: array("b"))
-    reg_new: array = field(default_factory=lambda: array("b"))
-    move_time: array = field(default_factory=lambda: array("d"))
-    move_old: array = field(default_factory=lambda: array("b"))
-    move_new: array = field(default_factory=lambda: array("b"))
+    registrations: Transitions = field(default_factory=Transitions)
+    moves: Transitions = field(default_factory=Transitions)
 
     def change(self, now: float, phone: int, old: str, new: str, reason: str,
                unregistered: bool = False, cluster: int = 0) -> None:
@@ -136,22 +148,17 @@ class Collector:
             self.unregistered[old] -= 1
         if new is not None:
             self.unregistered[new] += 1
-        self.unreg_time.append(now)
-        self.unreg_old.append(NONE if old is None else STATE_INDEX[old])
-        self.unreg_new.append(NONE if new is None else STATE_INDEX[new])
+        self.unregistered_log.add(now, NONE if old is None else STATE_INDEX[old],
+                                  NONE if new is None else STATE_INDEX[new])
 
     def registered(self, now: float, old: int, new: int) -> None:
         """With several clusters: a phone stops being registered to cluster ``old`` and/or
         starts being registered to ``new`` (positions; ``NONE`` on a side where it is not)."""
-        self.reg_time.append(now)
-        self.reg_old.append(old)
-        self.reg_new.append(new)
+        self.registrations.add(now, old, new)
 
     def moved(self, now: float, old: int, new: int) -> None:
         """A phone's DHCP option 150 now points at cluster ``new`` instead of ``old``."""
-        self.move_time.append(now)
-        self.move_old.append(old)
-        self.move_new.append(new)
+        self.moves.add(now, old, new)
 
     def recovered(self, now: float, by_hand: bool) -> None:
         """A locked phone trusts its cluster again, after a technician's fix or without one

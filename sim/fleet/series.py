@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.fleet.collector import SETTLED, STATES, Collector
+from sim.fleet.collector import SETTLED, STATES, Collector, Transitions
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,12 @@ class Steps:
 def unregistered_steps(collector: Collector) -> Steps:
     """Settled but unregistered phones per state (P9), from their log: an entry leaves its old
     state's count and joins its new one, ``NONE`` (-1) matching no state."""
-    return steps(column(collector.unreg_time), column(collector.unreg_old),
-                 column(collector.unreg_new), np.zeros(len(STATES), dtype=np.int64))
+    return transition_steps(collector.unregistered_log, np.zeros(len(STATES), dtype=np.int64))
+
+
+def transition_steps(log: Transitions, initial: np.ndarray) -> Steps:
+    """Counts per category after every instant of ``log`` (``steps``), from ``initial``."""
+    return steps(column(log.time), column(log.old), column(log.new), initial)
 
 
 def registered_counts(counts: np.ndarray, unregistered: np.ndarray) -> np.ndarray:
