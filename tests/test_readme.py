@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sim.output import metricdefs
 from sim.scenario.assumptions import ASSUMPTIONS, markdown_table
+from sim.scenario.events import DISRUPTIVE_ACTIONS
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -29,3 +30,12 @@ def test_readme_metrics_table_is_generated_from_the_definitions() -> None:
     assert block == metricdefs.markdown_table(), "regenerate it: python -c 'from sim.output." \
                                                  "metricdefs import markdown_table; " \
                                                  "print(markdown_table())'"
+
+
+def test_the_change_is_defined_by_every_disruptive_action() -> None:
+    """The definition of "the change" (README and report) names each operation that starts it
+    and no other: it had fallen behind ``DISRUPTIVE_ACTIONS`` (``ctl_reset_localkey``, then
+    ``move_phones``)."""
+    text = dict(metricdefs.DEFINITIONS)["the change: `change_start_s`, `change_started_by`"]
+    named = set(text[:text.index("(`DISRUPTIVE_ACTIONS`")].split("`")[1::2])
+    assert named == DISRUPTIVE_ACTIONS

@@ -13,11 +13,12 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ('the change: `change_start_s`, `change_started_by`',
      'The first operation CUCM carried out (not refused) that changes what phones are served: '
      '`regen_cert`, `change_hostname`, `change_ip`, `change_domain`, `itl_reset`, '
-     '`set_rollback`, `rebuild_publisher`, `upgrade`, `set_mixed_mode`, `ctl_update` '
-     '(`DISRUPTIVE_ACTIONS` in `sim/scenario/events.py`), or the first lock if that comes '
-     'earlier. Resets, service restarts, faults, backups and parameters change nothing served '
-     '(a TFTP restart rebuilds the same files, T4). Without a change every metric of this '
-     'table but `locked_phone_hours` is null.'),
+     '`set_rollback`, `rebuild_publisher`, `upgrade`, `set_mixed_mode`, `ctl_update`, '
+     '`ctl_reset_localkey`, `move_phones` (`DISRUPTIVE_ACTIONS` in `sim/scenario/events.py`), '
+     'or the first lock if that comes earlier. Resets, service restarts, faults, backups, '
+     'parameters and certificate imports change nothing served (a TFTP restart rebuilds the '
+     'same files, T4; imported certificates are not in the ITL). Without a change every metric '
+     'of this table but `locked_phone_hours` is null.'),
     ('working',
      'A phone in state `trusted`, or `unsecured` (the empty rollback ITL, P6): registered with '
      'its files accepted. `booting`, `locked` and `offline` phones are not working. (`WORKING` '
