@@ -8,7 +8,7 @@ sweeps it discusses (``SWEEPS``: the plots named there, with the sweep files' ow
 replications) and the imported example (``REPORT``: a screenshot of its report, taken by
 Debian's Chromium through Playwright as the browser tests do) in a temporary folder, copies the
 PNGs to docs/img/ and prints each run's text summary (the wall time in it varies; everything
-else is reproducible). About a minute on two cores.
+else is reproducible).
 """
 
 from __future__ import annotations
