@@ -47,6 +47,11 @@ STYLE: dict[Any, Any] = {
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": 100,
     "svg.hashsalt": "itlsim",  # a fixed salt; svgtext renumbers the ids for identical reruns
+    # Matplotlib's line simplification (merging nearly collinear vertices) wrote a long step
+    # line's vertices differently from one rendering of the same figure to the next (seen in
+    # pre10-fleet-technicians' recovery.svg: 1 run in 3, same process or not); every vertex
+    # drawn keeps the SVG (and the PNG) reproducible at the cost of a larger SVG
+    "path.simplify": False,
     "axes.prop_cycle": cycler(color=list(CYCLE)),
 }
 # ConciseDateFormatter by tick level (years, months, days, hours, minutes, seconds): days as
