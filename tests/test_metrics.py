@@ -115,10 +115,28 @@ def test_outcome_metrics_of_a_hand_built_run() -> None:
         "time_to_99pct_locked_recovered_s": 300.0,  # 400 - 100
         "pre_change_working": 2,  # phone 2 was off before the change
         "time_to_pre_change_working_s": 300.0,
+        "down_peak": 2,  # phones 0 and 1 from 130 s to 170 s
         "outage_phones": 2, "outage_median_s": 155.0,  # 40 s and 270 s (booting+locked)
         "outage_p95_s": 258.5,
     }
     assert lock_reason_phones(collector) == {LOCK: 1}
+
+
+def test_down_peak_counts_booting_locked_and_unregistered_phones_after_the_change() -> None:
+    """Phone 1 reboots before the change (not counted); after the change at 100 s phone 2 is
+    switched off (not down), phone 0 boots and settles unregistered (still down, P9) while
+    phone 1 boots: two down at once from 130 s to 140 s."""
+    collector = fleet(TRUSTED, TRUSTED, TRUSTED)
+    collector.change(50.0, 1, TRUSTED, BOOTING, "admin-reset")
+    collector.change(60.0, 1, BOOTING, TRUSTED, "itl:itl,config:itl")
+    collector.operation(100.0, {"action": "regen_cert", "status": "done"})
+    collector.change(105.0, 2, TRUSTED, OFFLINE, "powered-off")
+    collector.change(110.0, 0, TRUSTED, BOOTING, "auto-reset")
+    collector.change(120.0, 0, BOOTING, TRUSTED, "itl:itl,config:itl")
+    collector.unregister(120.0, None, TRUSTED)
+    collector.change(130.0, 1, TRUSTED, BOOTING, "auto-reset")
+    collector.change(140.0, 1, BOOTING, TRUSTED, "itl:itl,config:itl")
+    assert outcome_metrics(collector, 600.0, DISRUPTIVE_ACTIONS)["down_peak"] == 2
 
 
 def test_no_change_means_no_outcome_metrics() -> None:
@@ -130,7 +148,8 @@ def test_no_change_means_no_outcome_metrics() -> None:
     metrics = outcome_metrics(collector, 600.0, DISRUPTIVE_ACTIONS)
     assert metrics["change_start_s"] is None and metrics["locked_phone_hours"] == 0.0
     assert all(metrics[key] is None for key in (
-        "time_to_99pct_locked_recovered_s", "time_to_pre_change_working_s", "outage_phones",
+        "time_to_99pct_locked_recovered_s", "time_to_pre_change_working_s", "down_peak",
+        "outage_phones",
         "outage_median_s", "outage_p95_s"))
 
 

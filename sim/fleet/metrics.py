@@ -14,6 +14,9 @@ comes first. A run without either has no change and these metrics are null.
   working, so the procedure's planned resets count. Null if it is not back by the end.
 - ``locked_phone_hours``: the area under the locked curve over the whole run (a lower bound
   when phones are still locked at the end).
+- ``down_peak``: the most phones at one time, from the change on, that are switched on but not
+  working (booting, locked, or done booting and unregistered): what a reset batch, CUCM's own
+  resets (A1b) or a lock puts out of service at once.
 - outage: a phone's time after the change in ``booting`` or ``locked``; ``offline`` (switched
   off) is no outage. ``outage_phones`` had any; ``outage_median_s`` and ``outage_p95_s`` over
   them (linear interpolation between ranks, numpy's default).
@@ -31,12 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.fleet.collector import BOOTING, LOCKED, STATE_INDEX, WORKING, Collector
+from sim.fleet.collector import BOOTING, LOCKED, OFFLINE, STATE_INDEX, WORKING, Collector
 from sim.fleet.series import Steps, column, unregistered_steps
 
 _WORKING = np.array([STATE_INDEX[s] for s in WORKING])
 _OUTAGE = np.array([STATE_INDEX[s] for s in (BOOTING, LOCKED)])
 _LOCKED = STATE_INDEX[LOCKED]
+_OFFLINE = STATE_INDEX[OFFLINE]
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,21 @@ def count_before(times: np.ndarray, values: np.ndarray, initial: int, when: floa
     return initial if index == 0 else int(values[index - 1])
 
 
+def down_peak(steps: Steps, times: np.ndarray, working: np.ndarray, initial: int,
+              start: float) -> int:
+    """The most phones on but not working at one time from ``start`` on: all phones less the
+    switched-off and the working ones (``working_counts`` gives ``times``, ``working`` and
+    ``initial``); the level current at ``start`` counts."""
+    total = int(steps.initial.sum())
+    down = total - steps.at(times)[:, _OFFLINE] - working
+    level = total - int(steps.initial[_OFFLINE]) - initial
+    at_start = int(np.searchsorted(times, start, side="right")) - 1
+    if at_start >= 0:
+        level = int(down[at_start])
+    later = down[times > start]
+    return max(level, int(later.max())) if len(later) else level
+
+
 def percentiles(values: Sequence[float] | np.ndarray) -> tuple[float | None, float | None]:
     """Median and 95th percentile (numpy's default linear interpolation), None when empty."""
     if len(values) == 0:
@@ -185,13 +204,13 @@ def outcome_metrics(collector: Collector, end: float, disruptive: frozenset[str]
         "change_start_s": start, "change_started_by": cause,
         "locked_phone_hours": round(locked_hours, 3),
         "time_to_99pct_locked_recovered_s": None, "pre_change_working": None,
-        "time_to_pre_change_working_s": None, "outage_phones": None, "outage_median_s": None,
-        "outage_p95_s": None,
+        "time_to_pre_change_working_s": None, "down_peak": None, "outage_phones": None,
+        "outage_median_s": None, "outage_p95_s": None,
     }
     if start is None:
         return result
-    times, working, initial = working_counts(Steps.of(collector),
-                                             unregistered_steps(collector))
+    steps = Steps.of(collector)
+    times, working, initial = working_counts(steps, unregistered_steps(collector))
     before = count_before(times, working, initial, start)
     outage = log.time_in(_OUTAGE, since=start)
     median, p95 = percentiles(outage[outage > 0])
@@ -201,6 +220,7 @@ def outcome_metrics(collector: Collector, end: float, disruptive: frozenset[str]
         "pre_change_working": before,
         "time_to_pre_change_working_s": _rounded(time_back_to(times, working, initial, start,
                                                               before)),
+        "down_peak": down_peak(steps, times, working, initial, start),
         "outage_phones": int((outage > 0).sum()), "outage_median_s": _rounded(median),
         "outage_p95_s": _rounded(p95),
     })

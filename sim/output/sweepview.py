@@ -42,6 +42,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "time_to_pre_change_working_s": (
         "time from the change until as many phones work as before it", TIME),
     "locked_phone_hours": ("locked phone-hours (area under the locked curve)", PHONE_HOURS),
+    "down_peak": ("most phones on but not working at once after the change", "phones"),
     "outage_phones": ("phones out of service at some time after the change", "phones"),
     "outage_median_s": ("median outage per phone (booting or locked after the change)", TIME),
     "outage_p95_s": ("95th percentile of the outage per phone", TIME),
