@@ -23,9 +23,11 @@ ALLOWED: dict[str, set[str]] = {
     "scenario": {"cluster", "trust", "errors"},
     "fleet": {"scenario", "cluster", "trust", "errors"},
     "sweep": {"fleet", "scenario", "cluster", "trust", "errors"},
+    "plan": {"sweep", "fleet", "scenario", "cluster", "trust", "errors"},
     "importer": {"scenario", "cluster", "trust", "errors"},
-    "output": {"importer", "sweep", "fleet", "scenario", "cluster", "trust", "errors"},
-    "cli": {"output", "importer", "sweep", "fleet", "scenario", "cluster", "trust", "errors"},
+    "output": {"plan", "importer", "sweep", "fleet", "scenario", "cluster", "trust", "errors"},
+    "cli": {"output", "plan", "importer", "sweep", "fleet", "scenario", "cluster", "trust",
+            "errors"},
     "__main__": {"cli"},
 }
 

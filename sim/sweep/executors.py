@@ -20,16 +20,28 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sim.errors import ItlsimError
 from sim.sweep.provenance import current
-from sim.sweep.spec import Point, SweepSpec
+from sim.sweep.spec import Point
 from sim.sweep.store import SweepStore
 from sim.sweep.task import FAILED, Outcome, Run, Task, describe_error, execute
 
 IN_FLIGHT_PER_SLOT = 2
 TASK_SECONDS, MAX_CHUNK = 0.25, 64
 FLUSH_RUNS, FLUSH_SECONDS = 64, 1.0
+
+
+class PointSource(Protocol):
+    """What ``stream`` needs to build a point's scenario: the base scenario's path (worker
+    errors name it) and the point's raw scenario data. A ``SweepSpec`` is one; the change
+    planner (``sim.plan``) streams its candidate procedures through another."""
+
+    @property
+    def base_path(self) -> str: ...
+
+    def scenario_data(self, point: Point) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,7 @@ class PlannedRun:
         return self.point.key, self.replication
 
 
-def stream(executor: Executor, spec: SweepSpec, todo: list[PlannedRun], slots: int,
+def stream(executor: Executor, spec: PointSource, todo: list[PlannedRun], slots: int,
            heartbeat: float = FLUSH_SECONDS) -> Iterator[list[Outcome]]:
     """Run ``todo`` in its order and yield each finished task's outcomes; an empty list at
     least every ``heartbeat`` seconds lets the caller flush while long runs are going on.
@@ -82,7 +94,7 @@ def stream(executor: Executor, spec: SweepSpec, todo: list[PlannedRun], slots: i
             future.cancel()
 
 
-def _task(spec: SweepSpec, chunk: list[PlannedRun]) -> Task:
+def _task(spec: PointSource, chunk: list[PlannedRun]) -> Task:
     """The task of ``chunk``; runs of one point share one data object (pickled once)."""
     data = {run.point.key: spec.scenario_data(run.point) for run in chunk}
     return Task(spec.base_path, tuple(Run(run.point.key, run.replication, run.seed,

@@ -151,7 +151,7 @@ def run_sweep(spec: SweepSpec, executor: Executor, *, slots: int, out: Path | No
                 BatchedWriter(store, replace=retry_failed) as writer:
             for outcomes in stream(executor, spec, todo, slots):
                 for outcome in outcomes:
-                    _check_worker(outcome, store.path, allow_mixed)
+                    check_worker(outcome, store.path, allow_mixed)
                     writer.add(outcome)
                     record(outcome)
                     failed += outcome.status == FAILED
@@ -161,7 +161,7 @@ def run_sweep(spec: SweepSpec, executor: Executor, *, slots: int, out: Path | No
                            time.perf_counter() - started)
 
 
-def _check_worker(outcome: Outcome, path: Path, allow_mixed: bool) -> None:
+def check_worker(outcome: Outcome, path: Path, allow_mixed: bool) -> None:
     """Refuse the outcome of a worker that runs other code (e.g. a stale Dask worker)."""
     mine = current()
     if not outcome.provenance.same_code(mine) and not allow_mixed:
