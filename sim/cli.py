@@ -367,6 +367,44 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
     click.echo(report.describe(spec))
 
 
+@main.command("plan")
+@click.argument("plan_file", metavar="PLAN.toml")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: every core).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
+@click.option("--replications", type=click.IntRange(min=2), default=None,
+              help="Override [plan] replications (the most runs per candidate).")
+@click.option("--root-seed", type=click.IntRange(min=0), default=None,
+              help="Override [plan] root_seed.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Results folder (default results/plans/<plan name>).")
+@_MAX_MEMORY
+@_MAX_OUTPUT
+@click.option("--quiet", is_flag=True, help="Print only where the recommendation went.")
+def plan(plan_file: str, workers: int | None, scheduler: str | None, replications: int | None,
+         root_seed: int | None, out: str | None, max_memory: int | None,
+         max_output: int | None, quiet: bool) -> None:
+    """Search the procedures for a planned change and recommend the safest one."""
+    from sim.output.planjob import plan_job
+    from sim.output.plantext import ranking_text
+
+    if workers and scheduler:
+        raise click.UsageError("--workers and --scheduler exclude each other")
+
+    def say(text: str) -> None:
+        if not quiet:
+            click.echo(f"itlsim: {text}", err=True)
+
+    done = plan_job(plan_file, workers=workers, scheduler=scheduler, out=out,
+                    replications=replications, root_seed=root_seed, max_memory=max_memory,
+                    max_output=max_output, say=say)
+    if not quiet:
+        click.echo(ranking_text(done.document))
+    click.echo(f"recommendation: {done.published.path / 'recommendation.txt'}"
+               + (f"; the recommended run: {done.run}" if done.run else ""))
+
+
 @main.command("plot")
 @click.argument("target", metavar="STORE_OR_SWEEP_DIR")
 @click.option("--kind", type=click.Choice(["curves", "metric", "heatmap"]), default=None,

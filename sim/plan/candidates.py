@@ -70,11 +70,17 @@ class Candidate:
         value = self.choices.get("start")
         return value if isinstance(value, dt.datetime) else None
 
+    def origin(self, base_start: dt.datetime | None) -> dt.datetime | None:
+        """The clock time of t = 0 in the candidate's scenario."""
+        if self.start is None:
+            return base_start
+        return self.start - dt.timedelta(seconds=self.begin)
+
     def overrides(self, base_events: list[dict[str, Any]]) -> dict[str, Any]:
         """What the candidate sets in the base scenario, by dotted path."""
         result: dict[str, Any] = {"events": copy.deepcopy(base_events) + events(self.timed)}
         if self.start is not None:
-            result["simulation.start"] = self.start - dt.timedelta(seconds=self.begin)
+            result["simulation.start"] = self.origin(None)
         technicians = self.choices.get("technicians")
         if technicians is not None:
             result["recovery.technicians"] = technicians

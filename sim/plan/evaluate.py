@@ -38,7 +38,7 @@ from sim.scenario.overrides import set_key
 from sim.scenario.scenario import Scenario, scenario_from_dict, scenario_hash
 from sim.sweep.executors import BatchedWriter, PlannedRun, stream
 from sim.sweep.provenance import current
-from sim.sweep.runner import check_worker, estimated_cost
+from sim.sweep.runner import Limits, check_limits, check_worker, estimated_cost
 from sim.sweep.seeds import replication_seed
 from sim.sweep.spec import Point, point_key
 from sim.sweep.store import SweepStore
@@ -129,6 +129,20 @@ class Evaluator:
         self.points[(key, variant.name)] = point
         self.scenarios[point.key] = scenario
         return point
+
+    def check_limits(self, limits: Limits, runs: int) -> None:
+        """Refuse a plan whose runs would not fit in memory ``slots`` at a time, or whose
+        ``runs`` would outgrow ``limits.max_output`` (``sim.sweep.runner.check_limits``); the
+        candidates share the base's fleet, so the longest timelines stand for all."""
+        longest = sorted(self.candidates, key=lambda k: -self.candidates[k].end)[:2]
+        scenarios = {self.point(key).key: self.scenarios[self.point(key).key] for key in longest}
+        check_limits(scenarios, runs, self.slots, limits, self.store.path)
+
+    def scenario(self, key: str, replication: int = 0) -> Scenario:
+        """Candidate ``key``'s scenario as replication ``replication`` runs it."""
+        point = self.point(key)
+        return seeded(self.scenarios[point.key], replication_seed(self.spec.root_seed,
+                                                                  replication))
 
     def ensure(self, keys: Sequence[str], n: int, variant: Variant = BASE) -> None:
         """Every candidate of ``keys`` has replications 0 .. n-1 under ``variant``."""

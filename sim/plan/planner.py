@@ -36,9 +36,15 @@ from sim.plan.race import RaceResult, race, ranked
 from sim.plan.refine import Key, bisect
 from sim.plan.sensitivity import Fragility, check, variants
 from sim.plan.spec import PlanSpec
+from sim.scenario.scenario import Scenario
+from sim.sweep.runner import Limits
 
 Say = Callable[[str], None]
 INFEASIBLE: Key = (float("inf"),)
+OUTCOME = ("locked_final", "ever_locked", "locked_peak", "technician_hours", "manual_visits",
+           "remote_fixes", "locked_phone_hours", "down_peak",
+           "time_to_99pct_locked_recovered_s", "outage_p95_s", "procedure_duration_s")
+"""What the recommendation predicts for a procedure besides the objective."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class Row:
     reason: str = ""
     rank: int | None = None
     pareto: bool = False
+    outcome: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    """Recommended and references: mean and 95 % interval of each ``OUTCOME`` metric."""
 
 
 @dataclass(frozen=True)
@@ -92,17 +100,22 @@ class PlanResult:
     fragility: list[Fragility] = field(default_factory=list)
     runs_executed: int = 0
     runs_total: int = 0
+    recommended_scenario: Scenario | None = None
+    """The recommendation's scenario as its first replication runs it (for a run folder)."""
 
     def row(self, key: str) -> Row:
         return next(r for r in self.rows if r.key == key)
 
 
 def run_plan(spec: PlanSpec, executor: Executor, slots: int, folder: Path,
-             say: Say = lambda text: None) -> PlanResult:
-    """Search ``spec`` (module doc); runs and the store go to ``folder``."""
+             say: Say = lambda text: None, limits: Limits | None = None) -> PlanResult:
+    """Search ``spec`` (module doc); runs and the store go to ``folder``, within ``limits``
+    (memory per run x ``slots``, bytes the store may grow by)."""
     generated = generate(spec)
     evaluator = Evaluator(spec, executor, slots, folder)
     evaluator.add(generated.candidates)
+    if limits is not None:
+        evaluator.check_limits(limits, len(generated.candidates) * spec.schedule.most)
     keys = [c.key for c in generated.candidates]
     say(f"{len(keys)} candidates ({sum(len(v) for v in generated.dropped.values())} left out "
         f"before running, {generated.duplicates} duplicate timelines); racing")
@@ -118,6 +131,7 @@ def run_plan(spec: PlanSpec, executor: Executor, slots: int, folder: Path,
     result = PlanResult(spec, generated, dict(evaluator.candidates), raced, refined, rows,
                         recommended, references)
     if recommended is not None:
+        result.recommended_scenario = evaluator.scenario(recommended)
         say("comparing with the references and checking what makes it fragile")
         result.versus = {role: _versus(spec, evaluator, recommended, key)
                          for role, key in references.items() if key != recommended}
@@ -200,7 +214,10 @@ def _rows(spec: PlanSpec, evaluator: Evaluator, raced: RaceResult, final: list[s
     for rank, key in enumerate(order, 1):
         means, intervals = _summary(spec, evaluator, key, most)
         status = "recommended" if rank == 1 else "finalist" if key in final else "reference"
-        rows.append(Row(key, most, means, intervals, status, rank=rank, pareto=key in front))
+        outcome = {m: interval(evaluator.metric(key, m, most)) for m in OUTCOME} \
+            if rank == 1 or key in references.values() else {}
+        rows.append(Row(key, most, means, intervals, status, rank=rank, pareto=key in front,
+                        outcome=outcome))
     for key in (k for k in shown if problems[k]):
         means, intervals = _summary(spec, evaluator, key, most)
         rows.append(Row(key, most, means, intervals, "infeasible", problems[key] or ""))
