@@ -148,3 +148,22 @@ def test_technicians_wait_for_working_hours_on_working_days() -> None:
     assert next_work_start(friday_evening, *nine_to_five, 5) == 63 * HOUR  # -> Monday 09:00
     assert next_work_start(friday_evening, *nine_to_five, 6) == 15 * HOUR  # -> Saturday 09:00
     assert next_work_start(5 * DAY + 3 * HOUR, 0.0, 24 * HOUR, 7) == 0.0  # around the clock
+
+
+def test_technicians_take_only_phones_still_locked_when_work_begins() -> None:
+    """Section 7: a phone that locked at 20:12 and took the bulk-reset ITL at 20:32 (A4) is
+    working when the technician starts at 08:00; it is not erased (before, the technician took
+    it from the queue at 20:12 and erased it at 08:15)."""
+    from pathlib import Path
+
+    from sim.fleet.run import simulate
+    from sim.scenario.scenario import load_scenario
+
+    fixed = Path(__file__).parent / "data" / "scenarios" / "fixed_times.toml"
+    scenario = load_scenario(fixed, overrides=(
+        "simulation.start=2024-03-04T20:00:00", "simulation.duration=13h",
+        "recovery.technicians=1", "recovery.start=10min", "recovery.working_hours=[8, 17]"))
+    summary = simulate(scenario).summary
+    assert summary["ever_locked"] == 10 and summary["recovered_bulk"] == 10
+    assert (summary["manual_visits"], summary["remote_fixes"]) == (0, 0)
+    assert summary["technician_hours"] == 0.0

@@ -58,14 +58,16 @@ class Technicians:
             self._wake.succeed()
 
     def work(self) -> Process:
-        """One technician: next locked phone, fix it, repeat."""
+        """One technician: at work, take the next phone that is still locked, fix it, repeat.
+        The phone is taken once the working period has begun, so a phone that recovered by
+        itself overnight (a bulk reset, TVS) is not erased in the morning."""
         while True:
+            yield from self._within_hours()
             phone = self._next_locked()
             if phone is None:
                 self._wake = self.env.event() if self._wake.triggered else self._wake
                 yield self._wake
                 continue
-            yield from self._within_hours()
             method = self.method_for(phone)
             spent = self.duration(method)
             yield self.env.timeout(spent)
