@@ -13,7 +13,7 @@ from sim.output.formats import count, number, span
 
 WIDTH = 100
 _NAMES = {"locked_final": "locked at the end", "technician_hours": "technician hours",
-          "locked_phone_hours": "locked phone-hours", "procedure_duration_s": "procedure",
+          "locked_phone_hours": "locked phone-hours", "procedure_duration_s": "procedure duration",
           "manual_visits": "technician visits", "ever_locked": "phones locked at some time",
           "locked_peak": "most locked at once", "down_peak": "most down at once",
           "remote_fixes": "remote resets",
@@ -94,6 +94,9 @@ def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
     lines = [_wrap(f"recommended: {recommended['label']}", "")]
     for versus in doc["comparisons"]:
         lines.append(_wrap(_versus(versus, units), "  "))
+    if doc["equivalent"]:
+        lines.append(_wrap(f"as good within the tolerances ({len(doc['equivalent'])}): "
+                           + "; ".join(e["label"] for e in doc["equivalent"]), "  "))
     for trade in doc["tradeoffs"]:
         lines.append(_wrap(f"trade-off (Pareto front): {trade['label']}: " + _trade(trade, units),
                            "  "))
@@ -130,8 +133,8 @@ def _fragility(items: list[Mapping[str, Any]]) -> str:
         return (f"fragility: the recommendation holds under all {len(items)} variants tried "
                 f"(each alternative assumption, no phones off, twice the phones off)")
     return "fragile: " + "; ".join(
-        f"with {f['label']} it loses" + (f" to {f['rival']} on {name(f['metric'])}" if f["rival"]
-                                         else f": {f['note']}") for f in losses)
+        f"with {f['label']}, " + (f"{f['rival']} is better on {name(f['metric'])}" if f["rival"]
+                                  else f"it fails: {f['note']}") for f in losses)
 
 
 def recommendation_text(doc: Mapping[str, Any]) -> str:

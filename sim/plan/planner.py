@@ -97,6 +97,9 @@ class PlanResult:
     recommended: str | None
     references: dict[str, str]
     versus: dict[str, Versus] = field(default_factory=dict)
+    equivalent: list[str] = field(default_factory=list)
+    """Ranked candidates practically equal to the recommendation on every metric (paired,
+    within the tolerances): alternatives as good by the objective."""
     fragility: list[Fragility] = field(default_factory=list)
     runs_executed: int = 0
     runs_total: int = 0
@@ -135,6 +138,7 @@ def run_plan(spec: PlanSpec, executor: Executor, slots: int, folder: Path,
         say("comparing with the references and checking what makes it fragile")
         result.versus = {role: _versus(spec, evaluator, recommended, key)
                          for role, key in references.items() if key != recommended}
+        result.equivalent = _equivalent(spec, evaluator, recommended, rows)
         if spec.sensitivity:
             result.fragility = _fragility(spec, evaluator, result)
     result.runs_executed = evaluator.executed
@@ -248,6 +252,14 @@ def _versus(spec: PlanSpec, evaluator: Evaluator, recommended: str, reference: s
     _, low_b, high_b = interval(theirs[decided])
     return Versus(reference, result.verdict, result.metric, differences,
                   high_a < low_b or high_b < low_a)
+
+
+def _equivalent(spec: PlanSpec, evaluator: Evaluator, recommended: str, rows: list[Row]
+                ) -> list[str]:
+    others = [r.key for r in rows if r.rank is not None and r.key != recommended]
+    values = evaluator.values([recommended, *others], spec.schedule.most)
+    return [k for k in others if compare(values[recommended], values[k],
+                                         spec.objective).verdict is Verdict.EQUAL]
 
 
 def _fragility(spec: PlanSpec, evaluator: Evaluator, result: PlanResult) -> list[Fragility]:

@@ -13,7 +13,7 @@ never formatted text where a number will do), so that a text summary, the HTML r
   paired mean difference with its interval, the verdict, and whether the deciding metric's
   intervals are separate;
 - ``pareto_front`` and ``tradeoffs``: where objectives conflict ("faster, but 42 phones still
-  locked");
+  locked"); ``equivalent``: procedures practically equal to the recommendation on every metric;
 - ``fragility``: the recommendation under each alternative assumption and share of phones off;
 - ``search`` and ``ranking``: what was generated, left out, raced, refined, and every candidate
   with its replications, means and intervals, and why it was dropped.
@@ -61,6 +61,8 @@ def document(result: PlanResult) -> dict[str, Any]:
         "pareto_front": [{"key": r.key, "label": result.candidates[r.key].label,
                           "means": r.means} for r in result.rows if r.pareto],
         "tradeoffs": tradeoffs(result),
+        "equivalent": [{"key": k, "label": result.candidates[k].label}
+                       for k in result.equivalent],
         "fragility": [_fragile(result, f) for f in result.fragility],
         "search": _search(result),
         "ranking": [_row(result, r) for r in result.rows],
@@ -135,7 +137,8 @@ def tradeoffs(result: PlanResult) -> list[dict[str, Any]]:
     spec = result.spec
     mine = result.row(result.recommended).means
     found = []
-    for row in (r for r in result.rows if r.pareto and r.key != result.recommended):
+    for row in (r for r in result.rows if r.pareto and r.key != result.recommended
+                and r.key not in result.equivalent):
         better, worse = _sides(row.means, mine, spec.objective.metrics, spec.objective.tolerance)
         found.append({"key": row.key, "label": result.candidates[row.key].label,
                       "better": better, "worse": worse})

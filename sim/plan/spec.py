@@ -104,8 +104,9 @@ OBJECTIVE = Table({
 PLAN_SCHEMA = Table({
     "plan": PLAN,
     "goal": Table({}, extra=Value(object), help="the change (sim.plan.goals)"),
-    "choices": Table({name: Value(list, None, help=c.help) for name, c in CHOICES.items()},
-                     required=False, moved={}),
+    "choices": Table({name: Value((list, str) if c.kind == "order" else list, None,
+                                  help=c.help) for name, c in CHOICES.items()},
+                     required=False),
     "constraints": CONSTRAINTS,
     "objective": OBJECTIVE,
 })
@@ -254,11 +255,14 @@ def _choices(source: TomlSource, given: Mapping[str, Any], goal: Goal, base: Bas
     return result
 
 
-def _values(source: TomlSource, name: str, values: list[Any], at: KeyPath) -> list[Any]:
-    _nonempty(source, values, at)
+def _values(source: TomlSource, name: str, values: list[Any] | str, at: KeyPath) -> list[Any]:
     kind = CHOICES[name].kind
-    if kind == "order" and values == ["all"]:
+    if isinstance(values, str) or values == ["all"]:
+        if values not in ("all", ["all"]):
+            raise source.error(at, f"{values!r} is not valid: give \"all\" (every order) or "
+                                   f"a list of orders, e.g. [[\"TVS\", \"CallManager\"]]")
         return ["all"]
+    _nonempty(source, values, at)
     checked = [_value(source, name, kind, v, at + (i,)) for i, v in enumerate(values)]
     _unique(source, checked, at)
     return checked
