@@ -1,11 +1,12 @@
 """``itlsim validate``: check any itlsim file as what it is, and say what running it would need.
 
-A file with a ``[sweep]`` table is a sweep file (``sim.sweep.spec``), one with only a
-``[cluster]`` table (or ``[[clusters]]``) a cluster file (what ``make-itl`` reads,
-``sim.scenario.clusters``), any other a scenario. Before, cluster and sweep files were refused as
-scenarios ("missing [simulation]", "unknown key 'sweep'"). Scenarios and sweeps also get their
-estimate (``sim.fleet.budget``) and are refused, like ``run``/``sweep`` would refuse them, when it
-does not fit the limits.
+A file with a ``[sweep]`` table is a sweep file (``sim.sweep.spec``), one with a ``[plan]`` table
+a plan file (``sim.plan.spec``: its candidates are generated, so a plan whose constraints leave
+no procedure is refused here too), one with only a ``[cluster]`` table (or ``[[clusters]]``) a
+cluster file (what ``make-itl`` reads, ``sim.scenario.clusters``), any other a scenario. Before,
+cluster and sweep files were refused as scenarios ("missing [simulation]", "unknown key
+'sweep'"). Scenarios and sweeps also get their estimate (``sim.fleet.budget``) and are refused,
+like ``run``/``sweep`` would refuse them, when it does not fit the limits.
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ class Checked:
 
 
 def file_kind(path: str | Path) -> str:
-    """``"sweep"``, ``"cluster"`` or ``"scenario"`` by the file's top-level tables."""
+    """``"sweep"``, ``"plan"``, ``"cluster"`` or ``"scenario"`` by the file's top-level
+    tables."""
     tables = set(TomlSource.load(path).data)
     if "sweep" in tables:
         return "sweep"
+    if "plan" in tables:
+        return "plan"
     if tables & {"cluster", "clusters"} and not tables & SCENARIO_TABLES:
         return "cluster"
     return "scenario"
@@ -49,6 +53,8 @@ def validate_any(path: str, *, event_log: str = "jsonl", max_memory: int | None 
     memory = max_memory or budget.default_memory_limit()
     if kind == "sweep":
         return Checked(_sweep(path, memory, max_output))
+    if kind == "plan":
+        return Checked(_plan(path, memory))
     scenario = load_scenario(path)
     found = budget.estimate(scenario, event_log)
     budget.check(scenario, found, max_memory=memory, event_log=event_log,
@@ -68,6 +74,23 @@ def _cluster(path: str) -> str:
     return (f"cluster file '{spec.name}': {len(spec.nodes)}-node "
             f"{spec.version[0]}.{spec.version[1]} {spec.security_mode} cluster, TFTP on "
             f"{', '.join(tftp)} (make-itl --node NAME)")
+
+
+def _plan(path: str, max_memory: int) -> str:
+    from sim.plan.candidates import generate
+    from sim.plan.spec import load_plan
+
+    spec = load_plan(path)
+    generated = generate(spec)
+    scenario = spec.base.scenario
+    found = budget.estimate(scenario, "none")
+    budget.check(scenario, found, max_memory=max_memory, event_log="none", max_output=None)
+    left = sum(len(c) for c in generated.dropped.values())
+    return (f"plan '{spec.name}': {spec.goal.describe()}; {len(generated.candidates)} "
+            f"candidates ({left} left out by the constraints) of "
+            f"{', '.join(m.name for m in spec.methods)}, up to {spec.schedule.most} "
+            f"replications each; a run of {Path(spec.base.path).name} needs up to "
+            f"{budget.size_text(found.peak)} of memory")
 
 
 def _sweep(path: str, max_memory: int, max_output: int | None) -> str:

@@ -112,11 +112,12 @@ def identity(method: str, role: str, choices: Mapping[str, Any]) -> str:
 def build(spec: PlanSpec, method: Method, choices: Choices, role: str = GENERATED
           ) -> Candidate:
     """The candidate of ``method`` with ``choices`` (one value per choice it uses)."""
-    steps = method.build(spec.goal, spec.base, choices)
-    return _candidate(spec, method.name, role, choices, steps)
+    return _candidate(spec, method.build(spec.goal, spec.base, choices), method.name, choices,
+                      role)
 
 
-def _candidate(spec: PlanSpec, method: str, role: str, choices: Choices, steps: list) -> Candidate:
+def _candidate(spec: PlanSpec, steps: list, method: str, choices: Choices, role: str
+               ) -> Candidate:
     timed = schedule(steps, spec.begin, spec.base.phones)
     varying = tuple(name for name, values in spec.choices.items()
                     if len(values) > 1 or values == ("all",))
@@ -143,8 +144,11 @@ def references(spec: PlanSpec) -> list[Candidate]:
     """The naive procedure and Cisco's default guidance, at the plan's first start and
     technician count."""
     common = {n: spec.values(n)[0] for n in ("start", "technicians") if n in spec.choices}
-    return [_candidate(spec, role, role, common, build_steps(spec.goal, spec.base, common))
-            for role, (_, build_steps) in REFERENCES.items()]
+    found = []
+    for role, (_, follow) in REFERENCES.items():
+        method, steps = follow(spec.goal, spec.base, common)
+        found.append(_candidate(spec, steps, method, common, role))
+    return found
 
 
 def generate(spec: PlanSpec) -> Generated:
@@ -196,7 +200,9 @@ def _at_once(spec: PlanSpec, timed: Timed, size: int) -> int:
 def _refuse_if_empty(spec: PlanSpec, result: Generated) -> None:
     if any(not c.role for c in result.candidates):
         return
-    dropped = result.dropped
+    dropped = {reason: [c for c in candidates if not c.role]
+               for reason, candidates in result.dropped.items()}
+    dropped = {reason: candidates for reason, candidates in dropped.items() if candidates}
     if "window" in dropped:
         shortest = min(c.length for c in dropped["window"])
         raise spec.source.error(("constraints", "window"), (

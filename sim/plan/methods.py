@@ -71,13 +71,19 @@ class Method:
 
 # -- steps shared by every goal -----------------------------------------------------------------
 
+def batches(choices: Choices) -> dict[str, Any]:
+    """``batch_size`` and ``batch_pause`` of a reset or move; all at once has no pause, so
+    two candidates that differ only in an unused pause are one timeline."""
+    size = int(choices.get("batch_size", 0))
+    return {"batch_size": size,
+            "batch_pause": float(choices.get("batch_pause", 0.0)) if size > 0 else 0.0}
+
+
 def reset(choices: Choices, after: float = RESET_AFTER, label: str = "reset phones",
           population: str = "all") -> Step:
     """Reset phones, in batches if chosen (A11); they reach registered phones (P9a)."""
-    return Step("reset_phones", {"population": population,
-                                 "batch_size": int(choices.get("batch_size", 0)),
-                                 "batch_pause": float(choices.get("batch_pause", 0.0))},
-                after, label, "A11")
+    return Step("reset_phones", {"population": population, **batches(choices)}, after, label,
+                "A11")
 
 
 def backup(choices: Choices, base: Base) -> list[Step]:
@@ -224,9 +230,7 @@ def _records(goal: Migrate) -> list[Step]:
 
 
 def _moves(goal: Migrate, c: Choices, after: float) -> list[Step]:
-    return [Step("move_phones", {"population": p, "to": goal.target,
-                                 "batch_size": int(c.get("batch_size", 0)),
-                                 "batch_pause": float(c.get("batch_pause", 0.0))},
+    return [Step("move_phones", {"population": p, "to": goal.target, **batches(c)},
                  after if i == 0 else RESET_AFTER, f"move {p} to {goal.target}",
                  "TN 213407, TN 215539, P5")
             for i, p in enumerate(goal.populations)]
@@ -306,35 +310,41 @@ METHODS: dict[str, dict[str, Method]] = {
 
 # -- the references -------------------------------------------------------------------------------
 
-def naive(goal: Goal, base: Base, c: Choices) -> list[Step]:
+Reference = Callable[[Goal, Base, Choices], tuple[str, list[Step]]]
+"""A reference's steps and the method they follow (its own name if none)."""
+
+
+def naive(goal: Goal, base: Base, c: Choices) -> tuple[str, list[Step]]:
     """What an engineer who does not know about ITLs does (module doc), resets all at once."""
     once = {**c, "batch_size": 0, "batch_pause": 0.0}
     if isinstance(goal, Rename):
-        return [_hostname(goal, 0.0), reset(once, CISCO_WAIT, "reset phones (they show errors)")]
+        return "naive", [_hostname(goal, 0.0),
+                         reset(once, CISCO_WAIT, "reset phones (they show errors)")]
     if isinstance(goal, Regenerate):
         steps = [_regen(node, cert, 0.0, restart=False) for cert in goal.certs
                  for node in _nodes(goal, cert, base, "publisher-first")]
-        return [*steps, _restart("TFTP", SETTLE, "restart TFTP", "T4"), reset(once)]
-    return [*_records(goal), *_moves(goal, once, SETTLE)]
+        return "naive", [*steps, _restart("TFTP", SETTLE, "restart TFTP", "T4"), reset(once)]
+    return "by-hand", [*_records(goal), *_moves(goal, once, SETTLE)]
 
 
-def cisco(goal: Goal, base: Base, c: Choices) -> list[Step]:
+def cisco(goal: Goal, base: Base, c: Choices) -> tuple[str, list[Step]]:
     """Cisco's default guidance with its waits read as ``CISCO_WAIT`` (I60, I61)."""
     plain = {**c, "batch_size": 0, "batch_pause": 0.0, "itl_reset_after": CISCO_WAIT,
              "keep_reset_itl": CISCO_WAIT, "regen_gap": CISCO_WAIT, "move_after": CISCO_WAIT,
              "node_order": "publisher-first"}
     if isinstance(goal, Rename):
         if itl_signed_by_recovery(base.version) or not has_itl_recovery(base.version):
-            return rename_only(goal, base, plain)
-        return rename_localkey(goal, base, plain)
+            return "rename-only", rename_only(goal, base, plain)
+        return "localkey", rename_localkey(goal, base, plain)
     if isinstance(goal, Regenerate):
         order = tuple(cert for cert in CISCO_ORDER if cert in goal.certs)
-        return renewal("a8")(goal, base, {**plain, "order": order})
-    return migrate_bulk(goal, base, plain) if base.sftp_host else \
-        migrate_by_hand(goal, base, plain)
+        return "a8", renewal("a8")(goal, base, {**plain, "order": order})
+    if base.sftp_host:
+        return "bulk", migrate_bulk(goal, base, plain)
+    return "by-hand", migrate_by_hand(goal, base, plain)
 
 
-REFERENCES: Mapping[str, tuple[str, Build]] = {
+REFERENCES: Mapping[str, tuple[str, Reference]] = {
     "naive": ("the naive procedure: the change, then every phone reset at once", naive),
     "cisco": ("Cisco's default guidance, waits read as 10 minutes (I60, I61)", cisco),
 }

@@ -107,11 +107,9 @@ def _procedure(result: PlanResult, candidate: Candidate) -> dict[str, Any]:
 
 
 def _why_none(result: PlanResult) -> str:
-    broken = [r for r in result.rows if r.status == "infeasible"]
-    if broken:
-        return "no procedure meets the constraints: " + "; ".join(
-            f"{result.candidates[r.key].label}: {r.reason}" for r in broken[:3])
-    return "every candidate was dropped: " + "; ".join(
+    """The problems that ruled every procedure out (a broken constraint, a refused step), the
+    first three."""
+    return "no procedure can be recommended: " + "; ".join(
         f"{result.candidates[r.key].label}: {r.reason}" for r in result.rows[:3])
 
 
