@@ -115,7 +115,7 @@ def _options(command: str) -> set[str]:
 
 
 @pytest.mark.parametrize("command", ["run", "validate", "make-itl", "show-itl", "show-ctl",
-                                     "sweep", "plot"])
+                                     "sweep", "plan", "plot"])
 def test_the_readme_synopsis_lists_every_option(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
     line = next(row for row in readme.splitlines()

@@ -5,6 +5,7 @@ their docstrings say, and each step reads as the CUCM command or page a person w
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,15 @@ def test_instructions_of_the_localkey_rename(tmp_path: Path) -> None:
     assert reset_itl.where.startswith("CLI of pub-new (publisher)")  # renamed by then
     assert "Enterprise Parameters > Reset" in reset.gui[0]
     assert "they now hold the reset ITL (A6)" in restart.checks[0]
+
+
+def test_a_start_choice_puts_the_first_step_on_that_clock_time_i65(tmp_path: Path) -> None:
+    spec = load_plan(write_plan(tmp_path, RENAME + "start = [2024-03-09T06:00:00, "
+                                                   "2024-03-05T20:00:00]\n"))
+    saturday = generate(spec).candidates[0]
+    assert scenario_of(spec, saturday).start == dt.datetime(2024, 3, 9, 5, 50)  # begin 10min
+    first = instructions(saturday.timed, spec.base, saturday.origin(spec.base.scenario.start))
+    assert first[0].clock == "Sat 2024-03-09 06:00"
+    assert saturday.label.endswith("start Sat 2024-03-09 06:00")
+    default = generate(load_plan(write_plan(tmp_path, RENAME))).candidates[0]
+    assert scenario_of(spec, default).start == spec.base.scenario.start  # the base's clock

@@ -3,8 +3,9 @@
 A ``Candidate`` is one procedure: its method, one value per choice it uses, its scheduled steps
 (``sim.plan.steps``) and what it sets in the base scenario: the ``[[events]]`` (the base's own
 events, then the steps), ``[simulation] start`` (so that the first step falls on the chosen clock
-time) and the technicians on call. ``generate`` expands the plan's choices per method (the
-cartesian product, in the plan's order), adds the two references (``sim.plan.methods``), drops
+time; the base's offline phones keep their times from t = 0, I65) and the technicians on call.
+``generate`` expands the plan's choices per method (the cartesian product, in the plan's
+order), adds the two references (``sim.plan.methods``), drops
 duplicate timelines and what cannot fit before anything runs: a procedure that does not end
 within the base scenario's duration, one longer than the maintenance window, one that resets
 more phones at once than ``max_phones_down``. If the constraints leave no procedure, that is one

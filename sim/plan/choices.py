@@ -60,7 +60,8 @@ CHOICES: dict[str, Choice] = {
     "batch_pause": Choice("duration", "wait between batches (default 2min)", refinable=True,
                           step=60.0),
     "start": Choice("datetime", "the clock time of the first step: day and time of the "
-                                "change (default the base scenario's [simulation] start)"),
+                                "change (default: [plan] begin after the base scenario's "
+                                "[simulation] start)"),
     "backup_itlrecovery": Choice("bool", "back ITLRecovery.p12 up to SFTP first (A7; default "
                                          "true when the base declares an [[sftp]] server)"),
     "technicians": Choice("count", "technicians on call from the first step (default the "
@@ -115,12 +116,12 @@ def axis(name: str, phones: int) -> Axis:
     return Axis(name, float, lambda x: float(round(x / step) * step), step)
 
 
-def defaults(base_start: dt.datetime | None, technicians: int, has_sftp: bool
-             ) -> dict[str, list[Any]]:
-    """The values of choices a plan leaves out (the help texts above)."""
+def defaults(technicians: int, has_sftp: bool) -> dict[str, list[Any]]:
+    """The values of choices a plan leaves out (the help texts above); a start of None keeps
+    the base scenario's clock."""
     return {"regen_gap": [CISCO_WAIT], "itl_reset_after": [CISCO_WAIT],
             "keep_reset_itl": [CISCO_WAIT], "rollback_lead": [CISCO_WAIT],
             "rollback_keep": [CISCO_WAIT], "move_after": [CISCO_WAIT], "batch_size": [0],
-            "batch_pause": [120.0], "start": [base_start], "backup_itlrecovery": [has_sftp],
+            "batch_pause": [120.0], "start": [None], "backup_itlrecovery": [has_sftp],
             "technicians": [technicians], "node_order": ["publisher-first", "publisher-last"],
             "order": ["all"]}

@@ -47,9 +47,9 @@ from sim.plan.steps import Step
 
 RESET_AFTER = 120.0
 """A reset comes 2 minutes after the step that restarted TFTP (a restart takes 30 s by default,
-T4), so the phones find the new files served."""
+T4), so the phones find the new files served (I63)."""
 SETTLE = 300.0
-"""Between steps that need no chosen wait (a backup, Bulk Certificate Management's pages)."""
+"""Between steps that need no chosen wait (a backup, Bulk Certificate Management's pages; I63)."""
 CISCO_ORDER = ("ITLRecovery", "CAPF", "TVS", "CallManager")
 """Cisco's default order of certificate types: the TFTP (CallManager) certificate last (K2,
 A2); ITLRecovery, which has its own procedure (A8), first (I61)."""
@@ -315,7 +315,8 @@ Reference = Callable[[Goal, Base, Choices], tuple[str, list[Step]]]
 
 
 def naive(goal: Goal, base: Base, c: Choices) -> tuple[str, list[Step]]:
-    """What an engineer who does not know about ITLs does (module doc), resets all at once."""
+    """What an engineer who does not know about ITLs does (module doc, I62), resets all at
+    once."""
     once = {**c, "batch_size": 0, "batch_pause": 0.0}
     if isinstance(goal, Rename):
         return "naive", [_hostname(goal, 0.0),

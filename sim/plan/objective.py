@@ -97,9 +97,9 @@ class Objective:
 
 
 def metric_value(summary: Mapping[str, Any], metric: str, *, begin: float) -> float:
-    """``metric`` of one run as a number to minimise (module doc): nulls read as 0 when nothing
-    happened and as the end of the run when something never happened; ``begin`` is the time
-    of the procedure's first step."""
+    """``metric`` of one run as a number to minimise (module doc, I64): nulls read as 0 when
+    nothing happened and as the end of the run when something never happened; ``begin`` is the
+    time of the procedure's first step."""
     end = float(summary["duration_s"])
     start = summary.get("change_start_s")
     if metric == PROCEDURE_DURATION:

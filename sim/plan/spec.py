@@ -236,8 +236,7 @@ def _choices(source: TomlSource, given: Mapping[str, Any], goal: Goal, base: Bas
     """Every choice the methods use: the given values (checked) or the default."""
     used = {name for m in methods for name in m.uses}
     every = {name for m in METHODS[goal.kind].values() for name in m.uses}
-    fallback = defaults(base.scenario.start, base.scenario.recovery.technicians,
-                        base.sftp_host is not None)
+    fallback = defaults(base.scenario.recovery.technicians, base.sftp_host is not None)
     result: dict[str, tuple[Any, ...]] = {}
     for name in CHOICE_ORDER[1:]:
         at: KeyPath = ("choices", name)
@@ -305,8 +304,6 @@ def _check_choices(source: TomlSource, choices: dict[str, tuple[Any, ...]], goal
         raise source.error(("choices", "backup_itlrecovery"),
                            "backing up ITLRecovery.p12 needs an [[sftp]] server in the base "
                            "scenario (A7)")
-    if None in choices.get("start", ()) and len(choices["start"]) > 1:
-        raise source.error(("choices", "start"), "give every start as a date-time")
 
 
 def _constraints(source: TomlSource, data: Mapping[str, Any], methods: tuple[Method, ...]
