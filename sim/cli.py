@@ -160,6 +160,10 @@ _MAX_OUTPUT = click.option("--max-output", type=Size(), default=None, metavar="S
 _EVENT_LOG = click.option("--event-log", type=click.Choice(EVENT_LOG_FORMATS), default="jsonl",
                           show_default=True, help="Event log as JSON lines, Parquet (a "
                                                   "fraction of the size), or none.")
+_WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
+                        help="Local worker processes (default: every core).")
+_SCHEDULER = click.option("--scheduler", metavar="ADDRESS", default=None,
+                          help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                             help="Print the parsed file as JSON instead of CUCM's layout.")
 
@@ -327,10 +331,8 @@ def report(target: str, out: str | None) -> None:
 @main.command("sweep")
 @click.argument("sweep_file", metavar="SWEEP.toml")
 @click.option("--dry-run", is_flag=True, help="Print the points and what is stored; run nothing.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: every core).")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
+@_WORKERS
+@_SCHEDULER
 @click.option("--replications", type=click.IntRange(min=1), default=None,
               help="Override [sweep] replications; raising it later adds runs.")
 @click.option("--root-seed", type=click.IntRange(min=0), default=None,
@@ -369,10 +371,8 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
 
 @main.command("plan")
 @click.argument("plan_file", metavar="PLAN.toml")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: every core).")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
+@_WORKERS
+@_SCHEDULER
 @click.option("--replications", type=click.IntRange(min=2), default=None,
               help="Override [plan] replications (the most runs per candidate).")
 @click.option("--root-seed", type=click.IntRange(min=0), default=None,

@@ -138,3 +138,19 @@ def test_scaled_migration_example(tmp_path: Path) -> None:
     assert doc["recommendation"]["method"] == "bulk"
     naive = next(c for c in doc["comparisons"] if c["role"] == "naive")
     assert naive["verdict"] == "better" and naive["intervals_separate"]
+
+
+def test_a_dask_cluster_gives_the_same_recommendation_and_numbers(rename, tmp_path: Path
+                                                                  ) -> None:
+    """The same runs on Dask's executor: the plan is the same plan wherever it runs."""
+    from distributed import LocalCluster
+
+    from sim.sweep.executors import open_executor
+
+    plan, out, first = rename
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, \
+            open_executor(scheduler=cluster.scheduler_address) as (executor, slots):
+        dask = run_plan(load_plan(plan), executor, slots, tmp_path / "dask")
+    assert json.dumps(document(dask), default=str) == json.dumps(document(first), default=str)
+    pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(out), check_exact=True)

@@ -217,7 +217,8 @@ def _rows(spec: PlanSpec, evaluator: Evaluator, raced: RaceResult, final: list[s
     rows = []
     for rank, key in enumerate(order, 1):
         means, intervals = _summary(spec, evaluator, key, most)
-        status = "recommended" if rank == 1 else "finalist" if key in final else "reference"
+        status = "recommended" if rank == 1 else \
+            "reference" if key in references.values() else "finalist"
         outcome = {m: interval(evaluator.metric(key, m, most)) for m in OUTCOME} \
             if rank == 1 or key in references.values() else {}
         rows.append(Row(key, most, means, intervals, status, rank=rank, pareto=key in front,
