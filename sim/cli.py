@@ -318,11 +318,11 @@ def import_(itl: tuple[str, ...], ctl: str | None, phones: str | None,
 
 
 @main.command("report")
-@click.argument("target", metavar="RUN_DIR_OR_SWEEP_DIR")
+@click.argument("target", metavar="RUN_SWEEP_OR_PLAN_DIR")
 @click.option("--out", default=None, type=click.Path(dir_okay=False),
               help="The HTML file to write (default: report.html in the folder).")
 def report(target: str, out: str | None) -> None:
-    """Write one self-contained HTML report of a run or a sweep (no network needed)."""
+    """Write one self-contained HTML report of a run, a sweep or a plan (no network needed)."""
     from sim.output.reportjob import write_report
 
     click.echo(f"wrote {write_report(target, out)}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -137,3 +138,20 @@ def seed_reset_itl(seed_cluster: SeedCluster) -> bytes:
     signer = seed_cluster.recovery
     return build(seed_cluster.records(), signer_cert=signer.cert, signer_key=signer.key,
                  timestamp=SEED_TIMESTAMP + 619)
+
+
+@pytest.fixture(scope="session")
+def rename_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Any]:
+    """The small rename plan of ``plan_helpers.RENAME`` searched once for the session: the plan
+    file, its results folder (``plan.duckdb``; jobs on it read the runs back) and the
+    ``PlanResult``. Shared by the planner's end-to-end tests and the plan report's tests."""
+    from plan_helpers import RENAME, write_plan
+    from sweep_helpers import CountingExecutor
+
+    from sim.plan.planner import run_plan
+    from sim.plan.spec import load_plan
+
+    folder = tmp_path_factory.mktemp("rename-plan")
+    plan = write_plan(folder, RENAME)
+    with CountingExecutor() as pool:
+        return plan, folder / "out", run_plan(load_plan(plan), pool, 2, folder / "out")

@@ -6,6 +6,7 @@ stored numbers when run again, resumes from its store, and writes the results fo
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -37,10 +38,10 @@ def stored(out: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def rename(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, PlanResult]:
-    folder = tmp_path_factory.mktemp("rename")
-    plan = write_plan(folder, RENAME)
-    return plan, folder / "out", planned(plan, folder / "out")
+def rename(rename_plan: tuple[Path, Path, PlanResult]) -> tuple[Path, Path, PlanResult]:
+    """The session's rename plan (conftest.py), searched once for this module and the plan
+    report's tests."""
+    return rename_plan
 
 
 def test_the_rename_keeps_the_reset_itl_until_the_phones_that_are_off_are_back(rename) -> None:
@@ -84,10 +85,16 @@ def test_a_rerun_reads_its_runs_back_and_runs_nothing(rename) -> None:
 
 
 def test_itlsim_plan_writes_the_results_folder(rename, tmp_path: Path) -> None:
-    plan, _, first = rename
+    """A results folder holding only the store of an earlier search (its runs are read back,
+    so the command reruns nothing but the recommended run)."""
+    plan, out, first = rename
+    (tmp_path / "cli").mkdir()
+    shutil.copy(out / "plan.duckdb", tmp_path / "cli" / "plan.duckdb")
     result = CliRunner().invoke(main, ["plan", str(plan), "--workers", "1", "--out",
                                        str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "cli" / "recommendation" / "plan-run.json").read_text())[
+        "runs_executed_now"] == 0
     assert "recommended: localkey, keep_reset_itl 14h" in result.output
     assert "against the naive procedure: better on locked at the end by 3.75" in result.output
     folder = tmp_path / "cli" / "recommendation"

@@ -40,6 +40,11 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ('`locked_phone_hours`',
      'The area under the locked curve over the whole run in phone-hours, from the exact state '
      'changes (rounded to 0.001); a lower bound when phones are still locked at the end.'),
+    ('`down_peak`',
+     'The most phones at one time, from the change on, that are switched on but not working: '
+     'booting, locked, or done booting and unregistered (P9). What a reset batch, CUCM\'s own '
+     'resets after a certificate change (A1b) or a lock puts out of service at once; the '
+     "planner's `max_phones_down` constraint reads it."),
     ('`outage_phones`, `outage_median_s`, `outage_p95_s`',
      "A phone's outage is the time after the change it spends `booting` or `locked`; switched "
      'off (`offline`) is not an outage (a phone that is off misses no calls). Over the phones '

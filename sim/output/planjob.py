@@ -4,9 +4,11 @@ The results folder (``results/plans/<plan name>/`` or ``--out``) holds
 
 - ``plan.duckdb``: every run, in the sweep store's layout (``sim.sweep.store``), written in
   transactions as runs finish, so a stopped plan resumes and a rerun reads its runs back;
-- ``recommendation/``: ``recommendation.json`` (the document of ``sim.plan.recommendation``, what
-  a report renders), ``recommendation.txt`` (the same for people: the procedure step by step
-  with its CUCM commands and checks), ``ranking.csv`` (every candidate: status, why it was
+- ``recommendation/``: ``report.html`` (the recommendation as a self-contained page,
+  ``sim.output.planreport``; ``itlsim report`` on the plan folder writes it again),
+  ``recommendation.json`` (the document of ``sim.plan.recommendation``, what the page renders),
+  ``recommendation.txt`` (the same as text: the procedure step by step with its CUCM commands
+  and checks), ``ranking.csv`` (every candidate: status, why it was
   dropped, replications, mean and 95 % interval of each objective metric) and
   ``candidates.json`` (every candidate's choices and scenario events); published all or
   nothing (``sim.output.publish``), ``plan-run.json`` (wall time, runs executed now) is the
@@ -28,8 +30,10 @@ from typing import Any
 
 from sim.errors import ConfigError
 from sim.fleet.run import simulate
+from sim.output.planreport import RUNS, render_plan
 from sim.output.plantext import recommendation_text
 from sim.output.publish import Published, publish_folder
+from sim.output.reportdata import read_run
 from sim.output.runfolder import run_id, write_run
 from sim.plan.planner import PlanResult, run_plan
 from sim.plan.recommendation import document
@@ -71,21 +75,27 @@ def plan_job(path: str, *, workers: int | None = None, scheduler: str | None = N
     with open_executor(workers, scheduler) as (executor, slots):
         result = run_plan(spec, executor, slots, folder, say, limits)
     doc = document(result)
-    published = publish_folder(folder / "recommendation", lambda staging: _write(
-        staging, doc, result, time.perf_counter() - started), volatile=VOLATILE)
     run = _recommended_run(result, folder, path)
+    if run is not None:
+        doc["recommendation"]["run_folder"] = f"{RUNS}/{run.name}"
+    published = publish_folder(folder / "recommendation", lambda staging: _write(
+        staging, doc, result, run, time.perf_counter() - started), volatile=VOLATILE)
     if result.recommended is None:
         raise ConfigError(f"{doc['why_none']}; the ranking is in {published.path}",
                           path=spec.path, key="constraints")
     return PlanOutput(doc, folder, published, run)
 
 
-def _write(folder: Path, doc: dict[str, Any], result: PlanResult, wall: float) -> None:
+def _write(folder: Path, doc: dict[str, Any], result: PlanResult, run: Path | None,
+           wall: float) -> None:
     (folder / "recommendation.json").write_text(json.dumps(doc, indent=2, default=str) + "\n",
                                                 encoding="utf-8")
     (folder / "recommendation.txt").write_text(recommendation_text(doc) + "\n",
                                                encoding="utf-8")
     _ranking_csv(folder / "ranking.csv", doc)
+    (folder / "report.html").write_text(render_plan(
+        doc, (folder / "ranking.csv").read_text(encoding="utf-8"),
+        None if run is None else read_run(run)), encoding="utf-8")
     candidates = [{"key": c.key, "label": c.label, "method": c.method, "role": c.role or None,
                    "choices": c.choices, "events": events(c.timed)}
                   for c in result.candidates.values()]
@@ -118,7 +128,7 @@ def _recommended_run(result: PlanResult, folder: Path, plan_path: str) -> Path |
     if scenario is None:
         return None
     digest = scenario_hash(scenario)
-    published = write_run(simulate(scenario), folder / "recommended-run" /
+    published = write_run(simulate(scenario), folder / RUNS /
                           run_id(scenario.seed, digest),
                           provenance={"scenario_file": scenario.path, "scenario_sha256": digest,
                                       "seed": scenario.seed, "overrides": [],

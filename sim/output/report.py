@@ -106,7 +106,7 @@ def run_context(folder: RunFolder) -> dict[str, Any]:
         "work": folder.work,
         "work_rows": folder.work[:WORK_ROWS],
         "sites": folder.sites,
-        "work_href": _csv_href(folder.work_csv()),
+        "work_href": csv_href(folder.work_csv()),
         "work_file": f"worklist-{s['scenario']}.csv",
         "imported": folder.imported,
         "populations": scenario.get("phones", []),
@@ -224,7 +224,7 @@ def _plot(folder: RunFolder) -> Markup | None:
     return None
 
 
-def _csv_href(text: str) -> str:
+def csv_href(text: str) -> str:
     """A data: URL of the CSV (UTF-8 with a byte order mark, which Excel needs)."""
     data = base64.b64encode(("\ufeff" + text).encode("utf-8")).decode()
     return f"data:text/csv;charset=utf-8;base64,{data}"

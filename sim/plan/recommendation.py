@@ -152,10 +152,16 @@ def _sides(theirs: Mapping[str, float], mine: Mapping[str, float], metrics: tupl
 
 
 def _fragile(result: PlanResult, fragility: Fragility) -> dict[str, Any]:
+    """One variant: ``rival`` beats the recommendation there on ``metric``; or ``note`` says
+    why it fails by itself; or it holds, ``undecided`` naming a rival it could not be told
+    apart from on ``metric`` in ``replications``."""
+    def label(key: str | None) -> str | None:
+        return None if key is None else result.candidates[key].label
+
     return {"variant": fragility.variant.name, "label": fragility.variant.label,
-            "verdict": fragility.verdict,
-            "rival": None if fragility.rival is None else result.candidates[fragility.rival].label,
+            "verdict": fragility.verdict, "rival": label(fragility.rival),
             "metric": fragility.metric, "note": fragility.note or None,
+            "undecided": label(fragility.unsure), "replications": fragility.replications,
             "means": {result.candidates[k].label: v for k, v in fragility.means.items()}}
 
 

@@ -37,8 +37,11 @@ class Fragility:
     means: Mapping[str, Mapping[str, float]]
     """Per candidate evaluated, the objective's means under the variant."""
     note: str = ""
-    """Why it loses without a rival (a problem of its own), or a rival it cannot be told
-    apart from on the replications run."""
+    """Why it loses without a rival: a problem of its own (a refused step, a constraint)."""
+    unsure: str | None = None
+    """A candidate it holds against but cannot be told apart from on the replications run
+    (``metric`` says on which metric); the document names it by its label."""
+    replications: int = 0
 
 
 def _alternatives(key: str, value: Any) -> list[Any]:
@@ -87,14 +90,17 @@ def check(evaluator: Evaluator, recommended: str, others: Sequence[str], objecti
     means = {k: {m: float(np.mean(values[k][m])) for m in objective.metrics} for k in keys}
     broken = evaluator.problem(recommended, n, variant)
     if broken:
-        return Fragility(variant, "loses", None, None, means, broken)
-    unsure = ""
+        return Fragility(variant, "loses", None, None, means, broken, replications=n)
+    unsure: tuple[str, str | None] | None = None
     for other in keys[1:]:
         if evaluator.problem(other, n, variant):
             continue
         result = compare(values[recommended], values[other], objective)
         if result.verdict is Verdict.WORSE:
-            return Fragility(variant, "loses", other, result.metric, means)
-        if result.verdict is Verdict.UNDECIDED and not unsure:
-            unsure = f"not told apart from {other} on {result.metric} in {n} replications"
-    return Fragility(variant, "holds", None, None, means, unsure)
+            return Fragility(variant, "loses", other, result.metric, means, replications=n)
+        if result.verdict is Verdict.UNDECIDED and unsure is None:
+            unsure = (other, result.metric)
+    if unsure is None:
+        return Fragility(variant, "holds", None, None, means, replications=n)
+    return Fragility(variant, "holds", None, unsure[1], means, unsure=unsure[0],
+                     replications=n)
