@@ -5,7 +5,6 @@ their docstrings say, and each step reads as the CUCM command or page a person w
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -181,13 +180,30 @@ def test_instructions_of_the_localkey_rename(tmp_path: Path) -> None:
     assert "they now hold the reset ITL (A6)" in restart.checks[0]
 
 
-def test_a_start_choice_puts_the_first_step_on_that_clock_time_i65(tmp_path: Path) -> None:
-    spec = load_plan(write_plan(tmp_path, RENAME + "start = [2024-03-09T06:00:00, "
-                                                   "2024-03-05T20:00:00]\n"))
-    saturday = generate(spec).candidates[0]
-    assert scenario_of(spec, saturday).start == dt.datetime(2024, 3, 9, 5, 50)  # begin 10min
-    first = instructions(saturday.timed, spec.base, saturday.origin(spec.base.scenario.start))
-    assert first[0].clock == "Sat 2024-03-09 06:00"
-    assert saturday.label.endswith("start Sat 2024-03-09 06:00")
+def test_a_start_moves_the_procedure_on_the_bases_clock_not_the_base_i65(tmp_path: Path
+                                                                         ) -> None:
+    """The base (Tuesday 19:50, 10 % of the phones off until Wednesday 06:50-08:50) stays as it
+    is; a start on Wednesday at 10:00 puts the first step 14 h 10 min after its t = 0, when every
+    phone is back: with 30 minutes of the reset ITL 99 % of the locked phones work again within
+    minutes, while on Tuesday at 20:00 the phones that were off come back to the new ITL, lock
+    (P2) and wait for the technician's working hours."""
+    plan = RENAME.replace('keep_reset_itl = ["30min", "14h"]', 'keep_reset_itl = ["30min"]'
+                          ).replace('"localkey", "rollback"', '"localkey"').replace(
+        'rollback_keep = ["30min"]\n', '')
+    spec = load_plan(write_plan(tmp_path, plan + "start = [2024-03-06T10:00:00, "
+                                                 "2024-03-05T20:00:00]\n"))
+    wednesday, tuesday = generate(spec).candidates[:2]
+    assert (wednesday.begin, tuesday.begin) == (14 * 3600 + 600, 600)
+    for candidate in (wednesday, tuesday):
+        assert scenario_of(spec, candidate).start == spec.base.scenario.start
+        assert scenario_of(spec, candidate).populations == spec.base.scenario.populations
+    first = instructions(wednesday.timed, spec.base, spec.base.scenario.start)
+    assert first[0].clock == "Wed 2024-03-06 10:00"
+    assert wednesday.label.endswith("start Wed 2024-03-06 10:00")
+    assert events(wednesday.timed)[0]["at"] == 14 * 3600 + 600
+    wed, tue = (simulate(scenario_of(spec, c)).summary for c in (wednesday, tuesday))
+    assert wed["time_to_99pct_locked_recovered_s"] < 600  # every phone on takes the reset ITL
+    assert tue["time_to_99pct_locked_recovered_s"] > 11 * 3600  # the returning ones wait
+    assert wed["manual_visits"] < tue["manual_visits"]
     default = generate(load_plan(write_plan(tmp_path, RENAME))).candidates[0]
-    assert scenario_of(spec, default).start == spec.base.scenario.start  # the base's clock
+    assert default.begin == spec.begin == 600

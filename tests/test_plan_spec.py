@@ -113,6 +113,22 @@ def test_choice_errors(tmp_path: Path, choices: str, expected: str) -> None:
     assert expected in error_of(tmp_path, plan)
 
 
+@pytest.mark.parametrize(("start", "base", "expected"), [
+    ("2024-03-05T19:00:00", base_text(), "[choices.start.0]: start 2024-03-05T19:00:00 is "
+     "outside the base scenario (2024-03-05T19:50:00 to 2024-03-06T19:50:00, its [simulation] "
+     "start and duration)"),
+    ("2024-03-06T19:50:00", base_text(), "outside the base scenario"),
+    ("2024-03-05T20:00:00Z", base_text(), "[choices.start.0]: give start as a local date-time "
+     "like the base's [simulation] start (2024-03-05T19:50:00)"),
+    ("2024-03-05T20:00:00", base_text().replace("start = 2024-03-05T19:50:00\n", ""),
+     "[choices.start.0]: a start needs [simulation] start in the base scenario"),
+], ids=["before", "at-the-end", "offset", "no-base-clock"])
+def test_a_start_is_a_clock_time_within_the_base_i65(tmp_path: Path, start: str, base: str,
+                                                     expected: str) -> None:
+    plan = f'[goal]\nchange = "rename pub to x"\n[choices]\nstart = [{start}]\n'
+    assert expected in error_of(tmp_path, plan, base)
+
+
 def test_backup_needs_an_sftp_server_a7(tmp_path: Path) -> None:
     text = error_of(tmp_path, '[goal]\nchange = "rename pub to x"\n[choices]\n'
                               'backup_itlrecovery = [true]\n', base_text(sftp=False))

@@ -2,8 +2,9 @@
 
 A ``Candidate`` is one procedure: its method, one value per choice it uses, its scheduled steps
 (``sim.plan.steps``) and what it sets in the base scenario: the ``[[events]]`` (the base's own
-events, then the steps), ``[simulation] start`` (so that the first step falls on the chosen clock
-time; the base's offline phones keep their times from t = 0, I65) and the technicians on call.
+events, then the steps) and the technicians on call. A ``start`` choice moves the procedure on
+the base's clock (its first step at that clock time), never the base: its phones go off and come
+back and its technicians work at the same clock times for every candidate (I65).
 ``generate`` expands the plan's choices per method (the cartesian product, in the plan's
 order), adds the two references (``sim.plan.methods``), drops
 duplicate timelines and what cannot fit before anything runs: a procedure that does not end
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
 import hashlib
 import itertools
 import json
@@ -66,22 +66,9 @@ class Candidate:
     def length(self) -> float:
         return self.end - self.begin
 
-    @property
-    def start(self) -> dt.datetime | None:
-        value = self.choices.get("start")
-        return value if isinstance(value, dt.datetime) else None
-
-    def origin(self, base_start: dt.datetime | None) -> dt.datetime | None:
-        """The clock time of t = 0 in the candidate's scenario."""
-        if self.start is None:
-            return base_start
-        return self.start - dt.timedelta(seconds=self.begin)
-
     def overrides(self, base_events: list[dict[str, Any]]) -> dict[str, Any]:
         """What the candidate sets in the base scenario, by dotted path."""
         result: dict[str, Any] = {"events": copy.deepcopy(base_events) + events(self.timed)}
-        if self.start is not None:
-            result["simulation.start"] = self.origin(None)
         technicians = self.choices.get("technicians")
         if technicians is not None:
             result["recovery.technicians"] = technicians
@@ -119,11 +106,12 @@ def build(spec: PlanSpec, method: Method, choices: Choices, role: str = GENERATE
 
 def _candidate(spec: PlanSpec, steps: list, method: str, choices: Choices, role: str
                ) -> Candidate:
-    timed = schedule(steps, spec.begin, spec.base.phones)
+    begin = spec.first_step(choices.get("start"))
+    timed = schedule(steps, begin, spec.base.phones)
     varying = tuple(name for name, values in spec.choices.items()
                     if len(values) > 1 or values == ("all",))
     return Candidate(identity(method, role, choices), method, role, dict(choices), timed,
-                     spec.begin, varying)
+                     begin, varying)
 
 
 def combinations(spec: PlanSpec, method: Method) -> Iterable[dict[str, Any]]:

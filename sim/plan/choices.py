@@ -60,8 +60,10 @@ CHOICES: dict[str, Choice] = {
     "batch_pause": Choice("duration", "wait between batches (default 2min)", refinable=True,
                           step=60.0),
     "start": Choice("datetime", "the clock time of the first step: day and time of the "
-                                "change (default: [plan] begin after the base scenario's "
-                                "[simulation] start)"),
+                                "change, on the base scenario's clock and within it, so the "
+                                "base's phones are off and back at the same times whenever "
+                                "the change is made (I65; default: [plan] begin after the "
+                                "base's t = 0)"),
     "backup_itlrecovery": Choice("bool", "back ITLRecovery.p12 up to SFTP first (A7; default "
                                          "true when the base declares an [[sftp]] server)"),
     "technicians": Choice("count", "technicians on call from the first step (default the "

@@ -92,13 +92,13 @@ def _plan(result: PlanResult) -> dict[str, Any]:
 def _procedure(result: PlanResult, candidate: Candidate) -> dict[str, Any]:
     spec = result.spec
     row = result.row(candidate.key)
-    origin = candidate.origin(spec.base.scenario.start)
     return {"key": candidate.key, "label": candidate.label, "method": candidate.method,
             "role": candidate.role or None,
             "choices": {name: shown(name, value) for name, value in candidate.choices.items()
                         if value is not None},
             "choice_help": {name: CHOICES[name].help for name in candidate.choices},
-            "steps": [i.as_dict() for i in instructions(candidate.timed, spec.base, origin)],
+            "steps": [i.as_dict() for i in instructions(candidate.timed, spec.base,
+                                                        spec.base.scenario.start)],
             "events": events(candidate.timed),
             "replications": row.n,
             "predicted": {m: _stat(*s) for m, s in row.outcome.items()},
@@ -123,8 +123,7 @@ def _versus(result: PlanResult, role: str, versus: Versus) -> dict[str, Any]:
             "predicted": {m: _stat(*s) for m, s in row.outcome.items()},
             "problem": row.reason or None,
             "steps": [i.as_dict() for i in instructions(
-                reference.timed, result.spec.base,
-                reference.origin(result.spec.base.scenario.start))]}
+                reference.timed, result.spec.base, result.spec.base.scenario.start)]}
 
 
 def tradeoffs(result: PlanResult) -> list[dict[str, Any]]:

@@ -143,6 +143,15 @@ class PlanSpec:
     def values(self, name: str) -> tuple[Any, ...]:
         return self.choices[name]
 
+    def first_step(self, start: dt.datetime | None) -> float:
+        """When a procedure's first step falls, in seconds from the base's t = 0: at the
+        chosen clock time ``start`` on the base's clock, else ``[plan] begin`` (I65)."""
+        if start is None:
+            return self.begin
+        origin = self.base.scenario.start
+        assert origin is not None  # _check_start refuses a start without one
+        return (start - origin).total_seconds()
+
 
 def load_plan(path: str | Path, *, root_seed: int | None = None,
               replications: int | None = None) -> PlanSpec:
@@ -300,10 +309,32 @@ def _check_choices(source: TomlSource, choices: dict[str, tuple[Any, ...]], goal
             raise source.error(("choices", "node_order", i),
                                f"{side!r} is not valid{suggest(side, ['publisher-first'])} "
                                f"(expected publisher-first or publisher-last)")
+    for i, start in enumerate(choices.get("start", ())):
+        if start is not None:
+            _check_start(source, start, base, ("choices", "start", i))
     if True in choices.get("backup_itlrecovery", ()) and base.sftp_host is None:
         raise source.error(("choices", "backup_itlrecovery"),
                            "backing up ITLRecovery.p12 needs an [[sftp]] server in the base "
                            "scenario (A7)")
+
+
+def _check_start(source: TomlSource, start: dt.datetime, base: Base, at: KeyPath) -> None:
+    """A start is a clock time within the base scenario, on its clock (I65): the base's
+    ``[simulation] start`` says when its phones are off and its technicians at work."""
+    origin = base.scenario.start
+    if origin is None:
+        raise source.error(at, "a start needs [simulation] start in the base scenario: the clock "
+                               "on which its phones go off and come back and its technicians "
+                               "work (I65)")
+    if (start.tzinfo is None) != (origin.tzinfo is None):
+        raise source.error(at, f"give start as {'a local' if origin.tzinfo is None else 'an'} "
+                               f"date-time like the base's [simulation] start "
+                               f"({origin.isoformat()})")
+    end = origin + dt.timedelta(seconds=base.scenario.duration)
+    if not origin <= start < end:
+        raise source.error(at, f"start {start.isoformat()} is outside the base scenario "
+                               f"({origin.isoformat()} to {end.isoformat()}, its [simulation] "
+                               f"start and duration)")
 
 
 def _constraints(source: TomlSource, data: Mapping[str, Any], methods: tuple[Method, ...]
