@@ -60,6 +60,24 @@ def test_the_rename_keeps_the_reset_itl_until_the_phones_that_are_off_are_back(r
     assert naive_row.means["technician_hours"] > 1 and naive_row.means["locked_final"] > 0
 
 
+def test_the_share_of_phones_off_that_changes_the_answer(rename) -> None:
+    """With no phone off, nobody needs the reset ITL the next morning: keeping it 30 minutes is
+    as safe and shorter, so the recommendation loses there; the bisection between none off and
+    the base's 10 % finds where it starts to hold (a phone or more off, P2: a returning phone
+    locks on the new ITL unless the reset ITL is still served)."""
+    _, _, result = rename
+    lost = {f.variant.name: f for f in result.fragility if f.verdict == "loses"}
+    assert set(lost) == {"offline=0"}
+    rival = result.candidates[lost["offline=0"].rival]
+    assert (rival.method, rival.choices["keep_reset_itl"]) == ("localkey", 1800.0)
+    (boundary,) = result.offline_boundaries
+    assert boundary.base == 0.1 and 0 <= boundary.loses < boundary.holds < boundary.base
+    assert boundary.holds - boundary.loses == pytest.approx(0.1 / 8)  # three bisections
+    assert boundary.at.verdict == "loses" and boundary.at.rival == rival.key
+    text = document(result)["offline_boundaries"][0]
+    assert (text["holds"], text["rival"]) == (boundary.holds, rival.label)
+
+
 def test_no_generated_step_is_ever_refused_a1(rename) -> None:
     _, out, _ = rename
     refused = SweepStore(out / "plan.duckdb").sql(

@@ -173,6 +173,11 @@ def test_what_would_change_the_answer_names_procedures_not_keys(folder: Path,
         if item["undecided"]:
             assert f"not told apart from {item['undecided']} on" in fragility
     assert any(item["verdict"] == "loses" for item in doc["fragility"])  # offline=0: shorter
+    (boundary,) = doc["offline_boundaries"]
+    assert (f"Which share of phones off changes the answer: the answer changes with fewer "
+            f"phones off: it holds with {boundary['holds']:.1%} of the phones switched off "
+            f"(base 10.0%); with {boundary['loses']:.1%} {boundary['rival']} is better on "
+            f"procedure duration.") in fragility
 
 
 def test_the_ranking_download_is_ranking_csv(folder: Path) -> None:

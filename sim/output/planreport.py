@@ -24,7 +24,7 @@ from markupsafe import Markup
 from sim import __version__
 from sim.errors import ConfigError
 from sim.output.formats import count, span
-from sim.output.plantext import name
+from sim.output.plantext import boundary_text, name
 from sim.output.report import assumption_rows, csv_href, environment, value_text
 from sim.output.reportdata import RunFolder, read_run
 from sim.output.svgtext import inline
@@ -121,6 +121,7 @@ def plan_context(doc: dict[str, Any], ranking_csv: str | None, run: RunFolder | 
                                  for m, d in t["worse"].items()]} for t in doc["tradeoffs"]],
         "equivalent": [e["label"] for e in doc["equivalent"]],
         "fragility": [_fragile(f) for f in doc["fragility"]],
+        "boundaries": [boundary_text(b) for b in doc.get("offline_boundaries", [])],
         "search": doc["search"],
         "ranking": [{**r, "cells": [stat(m, r["objective"][m]) for m in objective]}
                     for r in doc["ranking"] if r["rank"] is not None],

@@ -101,6 +101,7 @@ def verdict_lines(doc: Mapping[str, Any]) -> list[str]:
         lines.append(_wrap(f"trade-off (Pareto front): {trade['label']}: " + _trade(trade, units),
                            "  "))
     lines.append(_wrap(_fragility(doc["fragility"]), "  "))
+    lines += [_wrap(boundary_text(b), "  ") for b in doc.get("offline_boundaries", [])]
     return lines
 
 
@@ -135,6 +136,16 @@ def _fragility(items: list[Mapping[str, Any]]) -> str:
     return "fragile: " + "; ".join(
         f"with {f['label']}, " + (f"{f['rival']} is better on {name(f['metric'])}" if f["rival"]
                                   else f"it fails: {f['note']}") for f in losses)
+
+
+def boundary_text(boundary: Mapping[str, Any]) -> str:
+    """Where the share of phones off changes the answer, in one sentence."""
+    fewer = boundary["loses"] < boundary["holds"]
+    whom = (f"{boundary['rival']} is better on {name(boundary['metric'])}" if boundary["rival"]
+            else f"it fails: {boundary['note']}")
+    return (f"the answer changes with {'fewer' if fewer else 'more'} phones off: it holds with "
+            f"{boundary['holds']:.1%} of the phones switched off (base {boundary['base']:.1%}); "
+            f"with {boundary['loses']:.1%} {whom}")
 
 
 def recommendation_text(doc: Mapping[str, Any]) -> str:

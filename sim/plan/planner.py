@@ -34,7 +34,7 @@ from sim.plan.methods import METHODS
 from sim.plan.objective import Verdict, compare, interval, pareto_front
 from sim.plan.race import RaceResult, race, ranked
 from sim.plan.refine import Key, bisect
-from sim.plan.sensitivity import Fragility, check, variants
+from sim.plan.sensitivity import Boundary, Fragility, boundaries, check, variants
 from sim.plan.spec import PlanSpec
 from sim.scenario.scenario import Scenario
 from sim.sweep.runner import Limits
@@ -45,6 +45,9 @@ OUTCOME = ("locked_final", "ever_locked", "locked_peak", "technician_hours", "ma
            "remote_fixes", "locked_phone_hours", "down_peak",
            "time_to_99pct_locked_recovered_s", "outage_p95_s", "procedure_duration_s")
 """What the recommendation predicts for a procedure besides the objective."""
+BOUNDARY_DEPTH = 3
+"""Bisections of the share of phones off where the answer changes: to an eighth of the base's
+share."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class PlanResult:
     """Ranked candidates practically equal to the recommendation on every metric (paired,
     within the tolerances): alternatives as good by the objective."""
     fragility: list[Fragility] = field(default_factory=list)
+    offline_boundaries: list[Boundary] = field(default_factory=list)
+    """Where the share of phones switched off changes the answer (``sensitivity``)."""
     runs_executed: int = 0
     runs_total: int = 0
     recommended_scenario: Scenario | None = None
@@ -140,7 +145,7 @@ def run_plan(spec: PlanSpec, executor: Executor, slots: int, folder: Path,
                          for role, key in references.items() if key != recommended}
         result.equivalent = _equivalent(spec, evaluator, recommended, rows)
         if spec.sensitivity:
-            result.fragility = _fragility(spec, evaluator, result)
+            result.fragility, result.offline_boundaries = _fragility(spec, evaluator, result)
     result.runs_executed = evaluator.executed
     result.runs_total = len(evaluator.runs)
     return result
@@ -263,10 +268,15 @@ def _equivalent(spec: PlanSpec, evaluator: Evaluator, recommended: str, rows: li
                                          spec.objective).verdict is Verdict.EQUAL]
 
 
-def _fragility(spec: PlanSpec, evaluator: Evaluator, result: PlanResult) -> list[Fragility]:
+def _fragility(spec: PlanSpec, evaluator: Evaluator, result: PlanResult
+               ) -> tuple[list[Fragility], list[Boundary]]:
+    """The recommendation against its closest rival and the references under each variant,
+    and where the share of phones off changes the answer."""
     recommended = result.recommended
     assert recommended is not None
     rivals = [r.key for r in result.rows if r.rank is not None and r.key != recommended][:1]
     others = list(dict.fromkeys([*rivals, *result.references.values()]))
-    return [check(evaluator, recommended, others, spec.objective, spec.schedule.first, variant)
-            for variant in variants(spec.base.scenario)]
+    found = [check(evaluator, recommended, others, spec.objective, spec.schedule.first, variant)
+             for variant in variants(spec.base.scenario)]
+    return found, boundaries(evaluator, recommended, others, spec.objective,
+                             spec.schedule.first, spec.base.scenario, found, BOUNDARY_DEPTH)

@@ -15,6 +15,8 @@ never formatted text where a number will do), so that a text summary, the HTML r
 - ``pareto_front`` and ``tradeoffs``: where objectives conflict ("faster, but 42 phones still
   locked"); ``equivalent``: procedures practically equal to the recommendation on every metric;
 - ``fragility``: the recommendation under each alternative assumption and share of phones off;
+  ``offline_boundaries``: where it loses with none or twice the phones off, the share of all
+  phones off between which the answer changes;
 - ``search`` and ``ranking``: what was generated, left out, raced, refined, and every candidate
   with its replications, means and intervals, and why it was dropped.
 
@@ -33,7 +35,7 @@ from sim.plan.choices import CHOICES, shown
 from sim.plan.commands import instructions
 from sim.plan.objective import OBJECTIVE_METRICS
 from sim.plan.planner import PlanResult, Row, Versus
-from sim.plan.sensitivity import Fragility
+from sim.plan.sensitivity import Boundary, Fragility
 from sim.plan.steps import events
 
 UNITS = {"technician_hours": "hours", "locked_phone_hours": "phone-hours"}
@@ -64,6 +66,7 @@ def document(result: PlanResult) -> dict[str, Any]:
         "equivalent": [{"key": k, "label": result.candidates[k].label}
                        for k in result.equivalent],
         "fragility": [_fragile(result, f) for f in result.fragility],
+        "offline_boundaries": [_boundary(result, b) for b in result.offline_boundaries],
         "search": _search(result),
         "ranking": [_row(result, r) for r in result.rows],
         "metrics": {m: {"description": OBJECTIVE_METRICS[m].description, "unit": unit(m)}
@@ -162,6 +165,14 @@ def _fragile(result: PlanResult, fragility: Fragility) -> dict[str, Any]:
             "metric": fragility.metric, "note": fragility.note or None,
             "undecided": label(fragility.unsure), "replications": fragility.replications,
             "means": {result.candidates[k].label: v for k, v in fragility.means.items()}}
+
+
+def _boundary(result: PlanResult, boundary: Boundary) -> dict[str, Any]:
+    """Shares of all phones (0..1): the recommendation holds at ``holds`` and loses at
+    ``loses`` (to ``rival`` on ``metric``, or by a problem of its own, ``note``)."""
+    losing = _fragile(result, boundary.at)
+    return {"base": boundary.base, "holds": boundary.holds, "loses": boundary.loses,
+            "rival": losing["rival"], "metric": losing["metric"], "note": losing["note"]}
 
 
 def _search(result: PlanResult) -> dict[str, Any]:

@@ -9,7 +9,10 @@ boolean, half the TVS capacity), and the offline phones of the base taken away o
 variant (common random numbers again) and says whether the recommendation still wins there
 (``objective.compare`` on paired replications): it "holds" unless a rival beats it, or it
 "loses" (to a rival on a metric, or by a problem of its own such as a refused step or a broken
-constraint).
+constraint). Where it loses with no phones or twice the phones off, ``boundaries`` bisects the
+share of phones off between that variant and the base: the answer to "which share of offline
+phones would change the answer" (e.g. it holds from 4 % of the phones off; at 2 % the shorter
+procedure is as safe).
 """
 
 from __future__ import annotations
@@ -62,20 +65,37 @@ def variants(scenario: Scenario) -> list[Variant]:
                      {f"assumptions.{key}": alt})
              for key, value in scenario.assumptions.items() if key in ASSUMPTIONS
              for alt in _alternatives(key, value)]
-    off = [(i, p.availability.offline_share) for i, p in enumerate(scenario.populations)
-           if p.availability.offline_share > 0]
-    if off:
-        shares = ", ".join(f"{p.name} {p.availability.offline_share:.0%}"
-                           for p in scenario.populations if p.availability.offline_share > 0)
-        found.append(Variant("offline=0", f"no phones switched off (base: {shares})",
-                             {_share(i): 0.0 for i, _ in off}))
-        found.append(Variant("offline=x2", f"twice the phones switched off (base: {shares})",
-                             {_share(i): min(1.0, 2 * s) for i, s in off}))
+    if offline_share(scenario) > 0:
+        found += [offline(scenario, 0.0), offline(scenario, 2.0)]
     return found
 
 
-def _share(index: int) -> str:
-    return f"phones.{index}.availability.offline_share"
+def offline_share(scenario: Scenario, factor: float = 1.0) -> float:
+    """The share of all phones switched off when each population's ``offline_share`` is
+    multiplied by ``factor`` (capped where a population has no more phones to switch off)."""
+    phones = sum(p.count for p in scenario.populations)
+    off = sum(p.count * _scaled(p.availability.offline_share, p.availability.always_off_share,
+                                factor) for p in scenario.populations)
+    return off / phones if phones else 0.0
+
+
+def _scaled(share: float, always_off: float, factor: float) -> float:
+    return min(1.0 - always_off, share * factor)
+
+
+def offline(scenario: Scenario, factor: float) -> Variant:
+    """The base with every population's offline share times ``factor``: ``offline=0`` (none
+    off), ``offline=x2`` (twice), ``offline=x0.25`` ..."""
+    name = "offline=0" if factor == 0 else f"offline=x{factor:g}"
+    base = f"{offline_share(scenario):.1%}"
+    label = (f"no phones switched off (base {base})" if factor == 0 else
+             f"{offline_share(scenario, factor):.1%} of the phones switched off ("
+             + ("twice" if factor == 2 else f"{factor:g} times") + f" the base's {base})")
+    return Variant(name, label,
+                   {f"phones.{i}.availability.offline_share":
+                    _scaled(p.availability.offline_share, p.availability.always_off_share, factor)
+                    for i, p in enumerate(scenario.populations)
+                    if p.availability.offline_share > 0})
 
 
 def _text(value: Any) -> str:
@@ -104,3 +124,40 @@ def check(evaluator: Evaluator, recommended: str, others: Sequence[str], objecti
         return Fragility(variant, "holds", None, None, means, replications=n)
     return Fragility(variant, "holds", None, unsure[1], means, unsure=unsure[0],
                      replications=n)
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Where the share of phones switched off changes the answer: the recommendation holds at
+    ``holds`` (a share of all phones) and loses at ``loses``, between the base and the variant
+    that lost; ``at`` is the variant at ``loses`` (its rival and metric say to whom)."""
+
+    base: float
+    holds: float
+    loses: float
+    at: Fragility
+
+
+def boundaries(evaluator: Evaluator, recommended: str, others: Sequence[str],
+               objective: Objective, n: int, scenario: Scenario, found: Sequence[Fragility],
+               depth: int) -> list[Boundary]:
+    """Per offline variant the recommendation lost (none off, twice as many), the share where
+    the answer changes: the offline factor bisected ``depth`` times between that variant and
+    the base (factor 1, where the recommendation won)."""
+    result = []
+    for lost in (f for f in found if f.verdict == "loses"):
+        bad = {"offline=0": 0.0, "offline=x2": 2.0}.get(lost.variant.name)
+        if bad is None:
+            continue
+        good, losing = 1.0, lost
+        for _ in range(depth):
+            middle = (bad + good) / 2
+            trial = check(evaluator, recommended, others, objective, n,
+                          offline(scenario, middle))
+            if trial.verdict == "loses":
+                bad, losing = middle, trial
+            else:
+                good = middle
+        result.append(Boundary(offline_share(scenario), offline_share(scenario, good),
+                               offline_share(scenario, bad), losing))
+    return result
