@@ -78,3 +78,13 @@ def browser_page(errors: list[str]) -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+
+
+def download(page: Any, selector: str) -> tuple[str, str]:
+    """Click the download link ``selector``: the file name the page suggests and the file's
+    text (UTF-8, its byte order mark removed)."""
+    with page.expect_download() as info:
+        page.click(selector)
+    done = info.value
+    assert done.failure() is None
+    return done.suggested_filename, Path(done.path()).read_bytes().decode("utf-8-sig")

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from report_helpers import browser_page, chromium_missing
+from report_helpers import browser_page, chromium_missing, download
 
 from sim.cli import main
 from sim.errors import ConfigError
@@ -185,12 +185,8 @@ def test_the_ranking_download_is_ranking_csv(folder: Path) -> None:
     with browser_page(errors) as page:
         page.goto(page_of(folder))
         ranked = page.locator("#search table.ranking tbody tr").count()
-        with page.expect_download() as info:
-            page.click("#download-ranking")
-        download = info.value
-        assert download.failure() is None
-        assert download.suggested_filename == "ranking-plan.csv"
-        text = Path(download.path()).read_bytes().decode("utf-8-sig")
+        name, text = download(page, "#download-ranking")
+    assert name == "ranking-plan.csv"
     assert text == (folder / "recommendation" / "ranking.csv").read_text(encoding="utf-8")
     assert ranked == sum(1 for line in text.splitlines()[1:] if re.match(r"\d+,", line))
     assert errors == []

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
-from report_helpers import browser_page, chromium_missing, example_report, expected_work, flat
+from report_helpers import (
+    browser_page,
+    chromium_missing,
+    download,
+    example_report,
+    expected_work,
+    flat,
+)
 
 from sim.output.report import value_text
 
@@ -93,12 +100,8 @@ def test_the_work_list_download_holds_exactly_the_right_devices(folder: Path) ->
     errors: list[str] = []
     with browser_page(errors) as page:
         page.goto((folder / "report.html").as_uri())
-        with page.expect_download() as info:
-            page.click("#download-worklist")
-        download = info.value
-        assert download.failure() is None
-        assert download.suggested_filename == "worklist-acme.csv"
-        text = Path(download.path()).read_bytes().decode("utf-8-sig")
+        name, text = download(page, "#download-worklist")
+    assert name == "worklist-acme.csv"
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["device_name"] for r in rows} == expected and len(rows) == len(expected)
     inventory = {r["device_name"]: r for r in csv.DictReader(
