@@ -156,6 +156,22 @@ def test_scaled_rename_example(tmp_path: Path) -> None:
     assert naive["verdict"] == "better" and naive["intervals_separate"]
 
 
+def test_scaled_renewal_example(tmp_path: Path) -> None:
+    """The renewal example on 80 phones, every choice of the file: TVS last, after the phones
+    that were off are back with the new ITL (P5: they check it through a TVS their old ITL
+    lists), ITLRecovery by A8 with the reset ITL kept until morning; better than both references
+    with separate intervals; with no phone off Cisco's guidance would do (the boundary)."""
+    plan = scaled_example("certificate-renewal-12-5.toml", tmp_path, divisor=25)
+    doc = plan_job(str(plan), workers=2, out=str(tmp_path / "out"), replications=4).document
+    chosen = doc["recommendation"]["choices"]
+    assert doc["recommendation"]["method"] == "a8"
+    assert chosen["order"].endswith("> TVS") and chosen["keep_reset_itl"] == "14h"
+    for versus in doc["comparisons"]:
+        assert versus["verdict"] == "better" and versus["intervals_separate"], versus["role"]
+    (boundary,) = doc["offline_boundaries"]
+    assert boundary["loses"] == 0 and boundary["rival"] == "Cisco's default guidance (= a8)"
+
+
 @pytest.mark.skipif("move_phones" not in ACTIONS, reason="needs several clusters (issue 12)")
 def test_scaled_migration_example(tmp_path: Path) -> None:
     plan = scaled_example("migration-old-to-new.toml", tmp_path, divisor=10)
