@@ -36,6 +36,15 @@ def test_a_valid_plan_loads_with_its_defaults(tmp_path: Path) -> None:
     assert spec.values("backup_itlrecovery") == (True,)  # the base declares an [[sftp]]
     assert spec.schedule.first == 2 and spec.schedule.most == 4
     assert spec.objective.metrics[0] == "locked_final"
+    assert spec.question == ""  # no comment at the top
+
+
+def test_the_question_is_the_first_paragraph_of_the_header(tmp_path: Path) -> None:
+    header = ("# Question: rename the publisher\n# on Tuesday evening?\n#\n# Answer (measured "
+              "when written): localkey.\n")
+    path = write_plan(tmp_path, RENAME)
+    path.write_text(header + path.read_text())
+    assert load_plan(path).question == "Question: rename the publisher\non Tuesday evening?"
 
 
 def test_goals_as_sentences_and_tables(tmp_path: Path) -> None:

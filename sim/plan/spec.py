@@ -194,13 +194,17 @@ def _base(source: TomlSource, relative: str) -> Base:
 
 
 def question(path: str) -> str:
-    """The comment block at the top of the plan file: its question (examples start with it)."""
-    lines = []
+    """The first paragraph of the comment block at the top of the plan file: its question
+    (the examples start with it). What follows it, such as an example's answer as measured when
+    it was written, stays in the file: the report states the answer it computed."""
+    lines: list[str] = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
+        text = line[1:].strip() if line.startswith("#") else None
+        if text is None or (not text and lines):
             break
-        lines.append(line[1:].strip())
-    return "\n".join(lines).strip()
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
 
 
 def _methods(source: TomlSource, goal: Goal, base: Base, given: list[Any] | None
