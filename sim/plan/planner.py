@@ -276,7 +276,8 @@ def _fragility(spec: PlanSpec, evaluator: Evaluator, result: PlanResult
     assert recommended is not None
     rivals = [r.key for r in result.rows if r.rank is not None and r.key != recommended][:1]
     others = list(dict.fromkeys([*rivals, *result.references.values()]))
-    found = [check(evaluator, recommended, others, spec.objective, spec.schedule.first, variant)
+    n = spec.sensitivity_replications
+    found = [check(evaluator, recommended, others, spec.objective, n, variant)
              for variant in variants(spec.base.scenario)]
-    return found, boundaries(evaluator, recommended, others, spec.objective,
-                             spec.schedule.first, spec.base.scenario, found, BOUNDARY_DEPTH)
+    return found, boundaries(evaluator, recommended, others, spec.objective, n,
+                             spec.base.scenario, found, BOUNDARY_DEPTH)

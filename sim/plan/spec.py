@@ -84,6 +84,9 @@ PLAN = Table({
     "sensitivity": Value(bool, True, help="rerun the best candidates under each alternative "
                                           "assumption and share of offline phones (default "
                                           "true)"),
+    "sensitivity_replications": Value(int, 4, check=at_least(2), help="runs per candidate and "
+                                      "variant in that check, at most replications (default "
+                                      "4: two rarely tell procedures apart)"),
 })
 CONSTRAINTS = Table({
     "window": duration(None, check=positive, help="maintenance window: every step within this "
@@ -139,6 +142,7 @@ class PlanSpec:
     begin: float
     refine_depth: int
     sensitivity: bool
+    sensitivity_replications: int = 4
 
     def values(self, name: str) -> tuple[Any, ...]:
         return self.choices[name]
@@ -181,7 +185,8 @@ def load_plan(path: str | Path, *, root_seed: int | None = None,
         constraints=constraints, objective=_objective(source, data["objective"]),
         schedule=Schedule(plan["first_replications"], most, plan["finalists"]),
         root_seed=plan["root_seed"] if root_seed is None else root_seed, begin=plan["begin"],
-        refine_depth=plan["refine_depth"], sensitivity=plan["sensitivity"])
+        refine_depth=plan["refine_depth"], sensitivity=plan["sensitivity"],
+        sensitivity_replications=min(plan["sensitivity_replications"], most))
 
 
 def _base(source: TomlSource, relative: str) -> Base:
