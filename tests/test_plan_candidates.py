@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from plan_helpers import RENAME, base_text, write_plan
+from plan_helpers import RENAME, base_text, scaled_example, write_plan
 
 from sim.cluster.operations import HOLD_SECONDS
 from sim.fleet.run import simulate
@@ -207,3 +207,22 @@ def test_a_start_moves_the_procedure_on_the_bases_clock_not_the_base_i65(tmp_pat
     assert wed["manual_visits"] < tue["manual_visits"]
     default = generate(load_plan(write_plan(tmp_path, RENAME))).candidates[0]
     assert default.begin == spec.begin == 600
+
+
+@pytest.mark.skipif("move_phones" not in ACTIONS, reason="needs several clusters (issue 12)")
+def test_every_migration_candidate_is_carried_out_without_a_refusal(tmp_path: Path) -> None:
+    """The migration example's base on 60 phones, every method (TN 215539's export,
+    consolidate and import on both publishers; TN 213407's rollback on the source; the move
+    alone), batches and the references: valid scenarios without a version warning, no step
+    refused, the phones moved (A13, A15, A9)."""
+    plan = scaled_example("migration-old-to-new.toml", tmp_path, divisor=10)
+    spec = load_plan(plan)
+    generated = generate(spec)
+    assert {c.method for c in generated.candidates} == {"bulk", "rollback", "by-hand"}
+    for candidate in generated.candidates:
+        scenario = scenario_of(spec, candidate)
+        assert scenario.warnings == (), candidate.label
+        summary = simulate(scenario).summary
+        assert summary["operations"]["refused"] == 0, candidate.label
+        assert summary["change_start_s"] is not None, candidate.label
+        assert summary["clusters"]["new"]["phones"] == 60, candidate.label
