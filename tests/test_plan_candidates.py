@@ -209,7 +209,6 @@ def test_a_start_moves_the_procedure_on_the_bases_clock_not_the_base_i65(tmp_pat
     assert default.begin == spec.begin == 600
 
 
-@pytest.mark.skipif("move_phones" not in ACTIONS, reason="needs several clusters (issue 12)")
 def test_every_migration_candidate_is_carried_out_without_a_refusal(tmp_path: Path) -> None:
     """The migration example's base on 60 phones, every method (TN 215539's export,
     consolidate and import on both publishers; TN 213407's rollback on the source; the move

@@ -76,11 +76,11 @@ class Base:
     @property
     def clusters(self) -> dict[str, Version]:
         """Cluster name -> version, for scenarios with ``[[clusters]]`` (several clusters)."""
-        return {c.name: c.version for c in getattr(self.scenario, "clusters", ())}
+        return {c.name: c.version for c in self.scenario.clusters}
 
-    def cluster_of(self, population: str) -> str | None:
+    def cluster_of(self, population: str) -> str:
         found = next(p for p in self.scenario.populations if p.name == population)
-        return getattr(found, "cluster", None)
+        return found.cluster
 
     @property
     def name(self) -> str:

@@ -18,7 +18,7 @@ unchanged ITLRecovery key, ... Methods per goal:
   ITLRecovery by ``a8`` (the Security Guide's non-secure procedure: regenerate, ``utils itl
   reset localkey``, reset, restart TVS and TFTP, reset again) or ``restart`` (regenerate with the
   TVS and TFTP restarts and reset the phones).
-- migrate (TN 213407, TN 215539; several clusters): device records on the destination, then
+- migrate (TN 213407, TN 215539; several clusters, A13-A15): device records on the destination, then
   ``bulk`` (Bulk Certificate Management: export on both publishers, consolidate, import on
   both), ``rollback`` (the source's rollback parameter) or ``by-hand`` (technicians delete the
   ITLs), then the phones are moved (DHCP option 150), in batches.
@@ -225,14 +225,14 @@ def orders(goal: Regenerate, given: Any) -> list[tuple[str, ...]]:
 
 def _records(goal: Migrate) -> list[Step]:
     return [Step("add_device_records", {"cluster": goal.target, "population": p}, 0.0,
-                 f"device records for {p} on {goal.target}", "I49, TN 215539")
+                 f"device records for {p} on {goal.target}", "A15, I53, TN 215539")
             for p in goal.populations]
 
 
 def _moves(goal: Migrate, c: Choices, after: float) -> list[Step]:
     return [Step("move_phones", {"population": p, "to": goal.target, **batches(c)},
                  after if i == 0 else RESET_AFTER, f"move {p} to {goal.target}",
-                 "TN 213407, TN 215539, P5")
+                 "A15, P5c, I53, TN 213407, TN 215539")
             for i, p in enumerate(goal.populations)]
 
 
@@ -241,15 +241,15 @@ def migrate_bulk(goal: Goal, base: Base, c: Choices) -> list[Step]:
     assert isinstance(goal, Migrate)
     where = {"sftp_host": base.sftp_host, "sftp_directory": "/bulk"}
     pages = [Step("bulk_cert_export", {"cluster": goal.target, **where}, SETTLE,
-                  f"Bulk Certificate Export on {goal.target}", "TN 215539"),
+                  f"Bulk Certificate Export on {goal.target}", "A13, I52, TN 215539"),
              Step("bulk_cert_export", {"cluster": goal.source, **where}, SETTLE,
-                  f"Bulk Certificate Export on {goal.source}", "TN 215539"),
+                  f"Bulk Certificate Export on {goal.source}", "A13, I52, TN 215539"),
              Step("bulk_cert_consolidate", {"cluster": goal.source}, SETTLE,
-                  f"Bulk Certificate Consolidate on {goal.source}", "TN 215539"),
+                  f"Bulk Certificate Consolidate on {goal.source}", "A13, TN 215539"),
              Step("bulk_cert_import", {"cluster": goal.target}, SETTLE,
-                  f"Bulk Certificate Import on {goal.target}", "TN 215539, I47"),
+                  f"Bulk Certificate Import on {goal.target}", "A13, I51, TN 215539"),
              Step("bulk_cert_import", {"cluster": goal.source}, SETTLE,
-                  f"Bulk Certificate Import on {goal.source}", "TN 215539, I47")]
+                  f"Bulk Certificate Import on {goal.source}", "A13, I51, TN 215539")]
     return [*_records(goal), *pages, *_moves(goal, c, c["move_after"])]
 
 
