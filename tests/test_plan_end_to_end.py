@@ -187,6 +187,11 @@ def test_scaled_migration_example(tmp_path: Path) -> None:
     assert titles[:3] == ["device records for wards on new", "Bulk Certificate Export on new",
                           "Bulk Certificate Export on old"]
     assert titles[-1] == "move wards to new"
+    steps = doc["recommendation"]["steps"]
+    assert steps[4]["cli"] == ["set cert bulk import all"]
+    assert steps[4]["checks"] == ["Consolidate finished: the consolidated file is in the SFTP "
+                                  "directory (A13)"]
+    assert any("source's TVS nodes stay up" in c for c in steps[-1]["checks"])  # P5c
     rollback = [r for r in doc["ranking"] if r["method"] == "rollback"]
     assert rollback and all(r["objective"]["technician_hours"]["mean"] > 0 for r in rollback)
 

@@ -217,9 +217,16 @@ def _bulk(verb: str) -> Any:
         return {"where": f"{OS_ADMIN} of the publisher of {cluster}",
                 "gui": (f"Security > Bulk Certificate Management > {verb.title()}",),
                 "cli": (f"set cert bulk {verb} all",),
-                "checks": ("the SFTP details are saved on this publisher (set cert bulk sftp, "
-                           "TN 215539)",) if verb == "export" else ()}
+                "checks": _BULK_CHECKS[verb]}
     return texts
+
+
+_BULK_CHECKS = {
+    "export": ("the SFTP details are saved on this publisher (set cert bulk sftp, TN 215539)",),
+    "consolidate": ("both clusters' exports are in the SFTP directory (Consolidate needs two "
+                    "or more, A13)",),
+    "import": ("Consolidate finished: the consolidated file is in the SFTP directory (A13)",),
+}
 
 
 def _move(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
@@ -230,7 +237,10 @@ def _move(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
             "gui": (f"DHCP option 150 for {args['population']}: the TFTP servers of "
                     f"{args['to']}", f"reset the phones {how} (TN 213407, TN 215539)"),
             "checks": ("the destination's certificates are trusted where the phones ask "
-                       "(Bulk Certificate Import done, or the rollback ITL installed)",)}
+                       "(Bulk Certificate Import done, or the rollback ITL installed)",
+                       "the source's TVS nodes stay up until every phone, the ones switched "
+                       "off included, has taken the destination's ITL: until then they check "
+                       "it through the source's TVS (P5c, TN 215539)")}
 
 
 _TEXTS: dict[str, Any] = {
