@@ -33,10 +33,8 @@ from sim.errors import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     ItlsimError,
-    SignatureError,
     Terminated,
 )
-from sim.trust import show, trustlist
 
 # sim.output.eventlog.FORMATS (a test checks they agree); importing it here would load the
 # whole simulator for every `itlsim --help`
@@ -105,33 +103,17 @@ def main() -> None:
     """Simulate Cisco IP phone fleets and CUCM ITL/CTL trust."""
 
 
-def show_trust_list(path: str, *, as_json: bool, expected_kind: str,
-                    timezone: str = "UTC") -> None:
-    """Print ``path`` like CUCM ``show itl``/``show ctl`` (O1); exit 0 verified, 1 not, 2 bad.
+def show_trust_list(path: str, *, as_json: bool, expected_kind: str, timezone: str) -> None:
+    """Print ``path`` like CUCM ``show itl``/``show ctl`` (O1; ``sim.output.showjob``): a note
+    on stderr, the text, then the signature failure for the group to exit 1 with."""
+    from sim.output.showjob import show_trust_list as shown_file
 
-    The layout follows the file's own kind (from FILENAME); a note goes to stderr when that is
-    not the kind the command names. A signature failure is printed, then raised so that the
-    group reports it and exits 1.
-    """
-    tl = trustlist.read(path, kind=expected_kind)
-    if tl.kind != expected_kind:
-        click.echo(f"itlsim: note: {path} is a {tl.kind} file (FILENAME {tl.filename}); showing "
-                   f"it as a {tl.kind}", err=True)
-    reason: str | None
-    try:
-        trustlist.check(tl)
-    except SignatureError as error:
-        verified, reason = False, str(error)
-    else:
-        verified, reason = True, None
-    if as_json:
-        click.echo(json.dumps(show.to_json(tl, path=path, verified=verified, reason=reason,
-                                           timezone=timezone), indent=2))
-    else:
-        click.echo(show.render(tl, path=path, verified=verified, reason=reason,
-                               timezone=timezone))
-    if not verified:
-        raise SignatureError(f"{path}: {reason}")
+    shown = shown_file(path, as_json=as_json, expected_kind=expected_kind, timezone=timezone)
+    if shown.note:
+        click.echo(shown.note, err=True)
+    click.echo(shown.text)
+    if shown.failure is not None:
+        raise shown.failure
 
 
 class Size(click.ParamType):
@@ -387,22 +369,15 @@ def plan(plan_file: str, workers: int | None, scheduler: str | None, replication
          max_output: int | None, quiet: bool) -> None:
     """Search the procedures for a planned change and recommend the safest one."""
     from sim.output.planjob import plan_job
-    from sim.output.plantext import ranking_text
 
     if workers and scheduler:
         raise click.UsageError("--workers and --scheduler exclude each other")
-
-    def say(text: str) -> None:
-        if not quiet:
-            click.echo(f"itlsim: {text}", err=True)
-
     done = plan_job(plan_file, workers=workers, scheduler=scheduler, out=out,
                     replications=replications, root_seed=root_seed, max_memory=max_memory,
-                    max_output=max_output, say=say)
-    if not quiet:
-        click.echo(ranking_text(done.document))
-    click.echo(f"recommendation: {done.published.path / 'recommendation.txt'}"
-               + (f"; the recommended run: {done.run}" if done.run else ""))
+                    max_output=max_output,
+                    say=(lambda text: None) if quiet else lambda text: click.echo(
+                        f"itlsim: {text}", err=True))
+    click.echo(done.describe(quiet=quiet))
 
 
 @main.command("plot")

@@ -31,7 +31,7 @@ from typing import Any
 from sim.errors import ConfigError
 from sim.fleet.run import simulate
 from sim.output.planreport import RUNS, render_plan
-from sim.output.plantext import recommendation_text
+from sim.output.plantext import ranking_text, recommendation_text
 from sim.output.publish import Published, publish_folder
 from sim.output.reportdata import read_run
 from sim.output.runfolder import run_id, write_run
@@ -54,6 +54,13 @@ class PlanOutput:
     folder: Path
     published: Published
     run: Path | None
+
+    def describe(self, *, quiet: bool = False) -> str:
+        """What ``itlsim plan`` prints: the ranking and verdicts (``plantext.ranking_text``),
+        then where the recommendation went; ``quiet``: only where."""
+        where = (f"recommendation: {self.published.path / 'recommendation.txt'}"
+                 + (f"; the recommended run: {self.run}" if self.run else ""))
+        return where if quiet else f"{ranking_text(self.document)}\n{where}"
 
 
 def default_out(spec: PlanSpec) -> Path:
