@@ -30,7 +30,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.output.formats import count, wall_clock
-from sim.output.svgtext import figure_svg
+from sim.output.svgtext import figure_svg, settle_layout
 
 # Okabe & Ito, "Color Universal Design" (2008): distinguishable with every common colour-vision
 # deficiency.
@@ -82,6 +82,7 @@ def save(fig: Figure, path: Path) -> Path:
     if path.suffix == ".svg":
         path.write_text(figure_svg(fig), encoding="utf-8")
     else:
+        settle_layout(fig)
         fig.savefig(path, metadata={"Software": None})
     return path
 
