@@ -38,9 +38,9 @@ def settle_layout(fig: Figure) -> None:
         return
     fig.canvas.draw()
     for ax in fig.axes:
-        box = ax.get_position(original=False)
-        ax.set_position([round(v / _POSITION_STEP) * _POSITION_STEP
-                         for v in (box.x0, box.y0, box.width, box.height)])
+        x0, y0, width, height = (round(v / _POSITION_STEP) * _POSITION_STEP
+                                 for v in ax.get_position(original=False).bounds)
+        ax.set_position((x0, y0, width, height))
     fig.set_layout_engine("none")
 
 
