@@ -10,7 +10,7 @@ have built them under that version or parameter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from sim.cluster.cluster import Cluster
 from sim.cluster.tftp import build_itl
@@ -18,25 +18,44 @@ from sim.trust import trustlist
 from sim.trust.trustlist import TrustList
 
 
-@dataclass(frozen=True)
 class ItlVariants:
-    current: TrustList
-    pre10: TrustList
-    empty: TrustList
-    ctl: TrustList | None
+    """The ITLs phones whose first TFTP server is one node may hold at t = 0.
+
+    ``pre10`` and ``empty`` are built on first use (a real signature each, which most fleets
+    never need), from the cluster as it is then: ask for them while building the fleet at
+    t = 0, before anything changes the cluster.
+    """
+
+    def __init__(self, cluster: Cluster, node_name: str):
+        self.cluster = cluster
+        self.node = cluster.node(node_name)
+        served = cluster.served[node_name]
+        self.current: TrustList = served.itl
+        self.ctl: TrustList | None = served.ctl
+
+    @cached_property
+    def pre10(self) -> TrustList:
+        """What the node served while the cluster ran 9.x (no ITLRecovery record)."""
+        cluster, version = self.cluster, self.cluster.version
+        try:
+            cluster.version = min(version, (9, 1))
+            data = build_itl(cluster, self.node, timestamp=0)
+        finally:
+            cluster.version = version
+        return trustlist.parse(data, path="pre10:ITLFile.tlv")
+
+    @cached_property
+    def empty(self) -> TrustList:
+        """The rollback ITL (A9, P6)."""
+        cluster, rollback = self.cluster, self.cluster.rollback
+        try:
+            cluster.rollback = True
+            data = build_itl(cluster, self.node, timestamp=0)
+        finally:
+            cluster.rollback = rollback
+        return trustlist.parse(data, path="empty:ITLFile.tlv")
 
 
 def itl_variants(cluster: Cluster, node_name: str) -> ItlVariants:
     """The initial-ITL choices for phones whose first TFTP server is ``node_name``."""
-    node = cluster.node(node_name)
-    served = cluster.served[node_name]
-    version, rollback = cluster.version, cluster.rollback
-    try:
-        cluster.version = min(version, (9, 1))
-        pre10 = build_itl(cluster, node, timestamp=0)
-        cluster.version, cluster.rollback = version, True
-        empty = build_itl(cluster, node, timestamp=0)
-    finally:
-        cluster.version, cluster.rollback = version, rollback
-    return ItlVariants(served.itl, trustlist.parse(pre10, path="pre10:ITLFile.tlv"),
-                       trustlist.parse(empty, path="empty:ITLFile.tlv"), served.ctl)
+    return ItlVariants(cluster, node_name)

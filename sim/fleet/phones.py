@@ -85,8 +85,7 @@ def device_names(populations: Iterable[Population], inventory: Inventory | None)
 def initial_trust(kind: str, itl_support: bool, variants: ItlVariants,
                   ctl: TrustList | None) -> PhoneTrust:
     """A phone's installed files at t = 0 (``initial_itl``: current / none / pre10 / empty)."""
-    itl = {"current": variants.current, "none": None, "pre10": variants.pre10,
-           "empty": variants.empty}[kind]
+    itl = None if kind == "none" else getattr(variants, kind)  # built on first use
     return PhoneTrust(itl=itl, ctl=ctl, itl_support=itl_support)
 
 

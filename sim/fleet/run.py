@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -139,7 +140,13 @@ def _rows(times: np.ndarray, counts: np.ndarray) -> list[tuple[float, tuple[int,
 
 
 def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = None) -> RunResult:
-    """Run ``scenario`` to its duration and collect the results."""
+    """Run ``scenario`` to its duration and collect the results (garbage collection paused:
+    ``gc_paused``)."""
+    with gc_paused():
+        return _simulate(scenario, progress)
+
+
+def _simulate(scenario: Scenario, progress: Callable[[float], None] | None) -> RunResult:
     started = time.perf_counter()
     env = simpy.Environment()
     streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in
@@ -165,7 +172,7 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
     if scenario.recovery.technicians and scenario.recovery.start is not None:
         env.process(_at(env, scenario.recovery.start, technicians.start))
     loop_started = time.perf_counter()
-    _run_without_gc(env, scenario.duration + 1e-9)
+    env.run(until=scenario.duration + 1e-9)
     loop_time = time.perf_counter() - loop_started
     simulated_events = next(env._eid)  # SimPy's running event id: events scheduled so far
     names = device_names(scenario.populations, scenario.inventory)
@@ -177,14 +184,16 @@ def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = N
                      report, timeline.markers(), time.perf_counter() - started, loop_time)
 
 
-def _run_without_gc(env: simpy.Environment, until: float) -> None:
-    """Run with the cyclic garbage collector paused: a fleet allocates millions of short-lived
-    acyclic objects and the collector's passes over 10^5 live phones cost ~15% for nothing
-    (agents break their own reference cycle when they finish)."""
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for a block: building a fleet, running it and
+    writing its files allocate millions of acyclic objects, and the collector's passes over
+    10^5 live phones cost ~15% for nothing (agents break their own reference cycle when they
+    finish). Restored as it was, also after an error."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        env.run(until=until)
+        yield
     finally:
         if enabled:
             gc.enable()

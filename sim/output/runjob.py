@@ -9,7 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.fleet import budget
-from sim.fleet.run import RunResult, simulate
+from sim.fleet.run import RunResult, gc_paused, simulate
 from sim.output.publish import Published
 from sim.output.runfolder import run_id, write_run
 from sim.scenario.scenario import load_scenario, scenario_hash
@@ -42,9 +42,10 @@ def run_scenario(path: str, *, seed: int | None = None, overrides: Iterable[str]
     with tqdm(total=round(scenario.duration), unit="sim-s", delay=2.0,
               disable=None if progress else True, desc=scenario.name, leave=False) as bar:
         result = simulate(scenario, progress=lambda now: bar.update(round(now) - bar.n))
-    published = write_run(result, folder, event_log=event_log, provenance={
-        "scenario_file": str(path), "scenario_sha256": digest, "seed": scenario.seed,
-        "overrides": list(overrides)})
+    with gc_paused():  # formatting and writing make millions of short-lived acyclic objects
+        published = write_run(result, folder, event_log=event_log, provenance={
+            "scenario_file": str(path), "scenario_sha256": digest, "seed": scenario.seed,
+            "overrides": list(overrides)})
     return RunOutput(result, published)
 
 

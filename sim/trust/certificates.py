@@ -197,10 +197,31 @@ def _years_later(when: dt.datetime, years: int) -> dt.datetime:
         return when.replace(year=when.year + years, day=28)
 
 
+_MADE: dict[tuple, Certificate] = {}
+_MADE_MAX = 512  # certificates kept: a few clusters' worth
+
+
 def make_certificate(role: Role, common_name: str, organisation: Organisation,
                      key: rsa.RSAPrivateKey, *, serial: bytes, not_before: dt.datetime,
                      years: int = 5) -> Certificate:
-    """A self-signed certificate for ``role`` (deterministic for the same arguments)."""
+    """A self-signed certificate for ``role`` (deterministic for the same arguments).
+
+    Memoised on the arguments (the key by identity: pool keys are shared objects), so the runs
+    of a sweep worker that share a seed (common random numbers) sign each certificate once; a
+    ``Certificate`` is frozen, so sharing it between runs changes nothing."""
+    memo_key = (role, common_name, organisation, key, serial, not_before, years)
+    made = _MADE.get(memo_key)
+    if made is None:
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        made = _MADE[memo_key] = _make_certificate(role, common_name, organisation, key,
+                                                   serial, not_before, years)
+    return made
+
+
+def _make_certificate(role: Role, common_name: str, organisation: Organisation,
+                      key: rsa.RSAPrivateKey, serial: bytes, not_before: dt.datetime,
+                      years: int) -> Certificate:
     name = organisation.name(common_name)
     not_before = not_before.astimezone(dt.UTC).replace(microsecond=0)
     builder = (
