@@ -15,6 +15,7 @@ stderr and an exit code (README, "Exit codes"):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -39,6 +40,7 @@ from sim.errors import (
 # sim.output.eventlog.FORMATS (a test checks they agree); importing it here would load the
 # whole simulator for every `itlsim --help`
 EVENT_LOG_FORMATS = ("jsonl", "parquet", "none")
+ENGINES = ("agents", "cohort")  # sim.fleet.run.ENGINES, the same way
 
 
 def write_crash_report(error: BaseException, argv: list[str]) -> str:
@@ -146,6 +148,9 @@ _WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
                         help="Local worker processes (default: every core).")
 _SCHEDULER = click.option("--scheduler", metavar="ADDRESS", default=None,
                           help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
+_ENGINE = click.option("--engine", type=click.Choice(ENGINES), default="agents", show_default=True,
+                       help="agents: a SimPy agent per phone boot (the reference); cohort: the "
+                            "phones of a reset boot together where that is exact (faster).")
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                             help="Print the parsed file as JSON instead of CUCM's layout.")
 
@@ -231,6 +236,7 @@ def validate(file: str, event_log: str, max_memory: int | None, max_output: int 
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario value, e.g. --set phones.0.count=500 (repeatable).")
 @_EVENT_LOG
+@_ENGINE
 @_MAX_MEMORY
 @_MAX_OUTPUT
 @click.option("--json", "as_json", is_flag=True,
@@ -238,15 +244,15 @@ def validate(file: str, event_log: str, max_memory: int | None, max_output: int 
 @click.option("--quiet", is_flag=True,
               help="No progress bar and no summary; only the line saying where results went.")
 def run(scenario_file: str, seed: int | None, out: str, overrides: tuple[str, ...],
-        event_log: str, max_memory: int | None, max_output: int | None, as_json: bool,
-        quiet: bool) -> None:
+        event_log: str, engine: str, max_memory: int | None, max_output: int | None,
+        as_json: bool, quiet: bool) -> None:
     """Simulate a scenario and write summary, time series, event log and recovery.png."""
     from sim.output.runfolder import text_summary
     from sim.output.runjob import run_scenario
 
     done = run_scenario(scenario_file, seed=seed, overrides=overrides, out=out,
                         progress=not quiet, event_log=event_log, max_memory=max_memory,
-                        max_output=max_output)
+                        max_output=max_output, engine=engine)
     folder = done.published.path
     where = f"results: {folder}" + (" (an identical result was already there; kept it)"
                                      if done.published.identical else "")
@@ -324,12 +330,13 @@ def report(target: str, out: str | None) -> None:
 @click.option("--allow-mixed", is_flag=True,
               help="Add runs to a store made by other code, another root seed or scenario.")
 @click.option("--retry-failed", is_flag=True, help="Run the stored failed runs again.")
+@_ENGINE
 @_MAX_MEMORY
 @_MAX_OUTPUT
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | None,
           replications: int | None, root_seed: int | None, out: str | None, allow_mixed: bool,
-          retry_failed: bool, max_memory: int | None, max_output: int | None,
+          retry_failed: bool, engine: str, max_memory: int | None, max_output: int | None,
           quiet: bool) -> None:
     """Run a parameter sweep with replications; resumes what an earlier run left undone."""
     from sim.sweep.executors import open_executor
@@ -338,7 +345,8 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
 
     if workers and scheduler:
         raise click.UsageError("--workers and --scheduler exclude each other")
-    spec = load_sweep(sweep_file, replications=replications, root_seed=root_seed)
+    spec = dataclasses.replace(load_sweep(sweep_file, replications=replications,
+                                          root_seed=root_seed), engine=engine)
     folder = Path(out) if out else None
     if dry_run:
         click.echo(dry_run_text(spec, folder))

@@ -96,9 +96,25 @@ class Sampler:
 
     def __call__(self) -> float:
         if not self.buffer:
-            self.buffer = self.dist.sample_many(self.rng, self.block).tolist()
-            self.buffer.reverse()
+            self._refill()
         return self.buffer.pop()
+
+    def many(self, n: int) -> list[float]:
+        """The next ``n`` draws, the values ``n`` calls would give, in that order."""
+        out: list[float] = []
+        while len(out) < n:
+            if not self.buffer:
+                self._refill()
+            k = min(n - len(out), len(self.buffer))
+            chunk = self.buffer[-k:]
+            chunk.reverse()
+            out.extend(chunk)
+            del self.buffer[-k:]
+        return out
+
+    def _refill(self) -> None:
+        self.buffer = self.dist.sample_many(self.rng, self.block).tolist()
+        self.buffer.reverse()
 
 
 class FleetModel:
@@ -127,6 +143,10 @@ class FleetModel:
         self._is_empty = PerObject(is_empty_itl)
         self._ctl_addresses = PerObject(ctl_tftp_addresses)
         self.on_lock: list[Any] = []  # callbacks(phone): manual recovery queues locked phones
+        # processes that never touch phones, the cluster, TFTP or TVS (the progress bar, the
+        # RTMT alert): the cohort engine (``sim.fleet.cohort``) runs a storm past their events
+        self.bystanders: set[object] = set()
+        self.hands_on = False  # technicians at work: a locked phone may be fixed at any time
         self.registration = Registration(env, estate, groups, phones, self.collector,
                                          self.retry)
         estate.listen(self.registration.changed)
@@ -159,14 +179,30 @@ class FleetModel:
     def reboot(self, phone: Phone, reason: str) -> bool:
         """Restart one phone: it starts a new boot (any boot or retry in progress is
         abandoned). CUCM's resets reach registered phones only (``Timeline.reset``, P9)."""
+        if not self.restart(phone, reason):
+            return False
+        self.boot(phone, self.sample["hardware"]())
+        return True
+
+    def reboot_all(self, phones: list[Phone], reason: str) -> int:
+        """Restart ``phones`` at one instant (a CUCM reset, A1b, A11); how many restarted.
+        The cohort engine boots them together (``sim.fleet.cohort``)."""
+        return sum(self.reboot(phone, reason) for phone in phones)
+
+    def restart(self, phone: Phone, reason: str) -> bool:
+        """A restart's bookkeeping: a new epoch (abandons what is in progress), unregistered,
+        booting. ``False`` for a phone switched off or cut off (the restart never reaches it)."""
         if not phone.online or phone.group.partitioned:
             return False
         phone.epoch += 1
         if phone.registered is not None:
             self.registration.set(phone, None)
         self.set_state(phone, BOOTING, reason)
-        Agent(self.env, self.attempt(phone, phone.epoch, self.sample["hardware"](), boot=True))
         return True
+
+    def boot(self, phone: Phone, hardware: float) -> None:
+        """The boot of a restarted phone, as an agent, after ``hardware`` seconds."""
+        Agent(self.env, self.attempt(phone, phone.epoch, hardware, boot=True))
 
     def retry(self, phone: Phone) -> None:
         """An unregistered phone tries again: TFTP, files, registration (P9). It does so on its
@@ -220,17 +256,12 @@ class FleetModel:
         slots.give()
         if phone.epoch != epoch:
             return
-        if served.ctl is None or served.ctl is phone.trust.ctl:
-            ctl = NOTHING_OFFERED
-        else:
-            ctl, ctl_tvs = self._take_ctl(phone, served)
-            if ctl_tvs:
-                yield from self._tvs_session(phone)
-        itl, itl_tvs = self._decide(phone, served, "itl")
+        ctl, ctl_tvs = self.offer_ctl(phone, served)
+        if ctl_tvs:
+            yield from self._tvs_session(phone)
+        itl, itl_tvs = self.offer_itl(phone, served)
         if itl_tvs:
             yield from self._tvs_session(phone)
-        if itl.accepted and served.itl is not phone.trust.itl:
-            phone.trust.install_itl(served.itl)
         if not slots.take():
             yield slots
             if phone.epoch != epoch:
@@ -335,13 +366,23 @@ class FleetModel:
             trust.tvs_cache[identity] = (self.env.now + self.tvs_cache_seconds, public_key)
         return decision, used_tvs
 
-    def _take_ctl(self, phone: Phone, served: ServedFiles) -> tuple[Decision, bool]:
-        """Mixed mode, a CTL other than the installed one served: install it if the phone
-        accepts it (P1, P3a, P3b); a rejected CTL is a failed trust-list update, the old one is
-        kept (P7)."""
+    def offer_ctl(self, phone: Phone, served: ServedFiles) -> tuple[Decision, bool]:
+        """The served CTL (section 4): nothing to decide without one (non-secure cluster) or
+        for the installed one; else install it if the phone accepts it (P1, P3a, P3b); a
+        rejected CTL is a failed trust-list update, the old one is kept (P7). With whether
+        the phone asked TVS."""
+        if served.ctl is None or served.ctl is phone.trust.ctl:
+            return NOTHING_OFFERED, False
         decision, used_tvs = self._decide(phone, served, "ctl")
         if decision.accepted:
             phone.trust.ctl = served.ctl
+        return decision, used_tvs
+
+    def offer_itl(self, phone: Phone, served: ServedFiles) -> tuple[Decision, bool]:
+        """The served ITL: decide (P1-P3, P5, P6, P8), install it if accepted and new."""
+        decision, used_tvs = self._decide(phone, served, "itl")
+        if decision.accepted and served.itl is not phone.trust.itl:
+            phone.trust.install_itl(served.itl)
         return decision, used_tvs
 
     def _decide_now(self, phone: Phone, served: ServedFiles, kind: str) -> Decision:

@@ -28,6 +28,7 @@ from sim.cluster.observe import itl_file_status, recoverable_by_bulk_reset
 from sim.cluster.served import ConfigProfile
 from sim.cluster.variants import itl_variants
 from sim.cluster.versions import parse_firmware, sends_devicetlinfo
+from sim.fleet.cohort import CohortModel
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.memo import PerObject
 from sim.fleet.model import FleetModel, Sampler
@@ -54,7 +55,10 @@ from sim.scenario.distributions import Uniform
 from sim.scenario.scenario import Scenario
 
 STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "retry", "tvs",
-           "tftp_restart", "availability", "remote", "visit", "reprovision", "phase")
+           "tftp_restart", "availability", "remote", "visit", "reprovision", "phase", "cohort")
+ENGINES = ("agents", "cohort")
+"""``agents``: a SimPy agent per phone boot (the reference); ``cohort``: the phones of a reset
+boot together as arrays where that is exact, agents elsewhere (``sim.fleet.cohort``)."""
 
 
 @dataclass
@@ -76,6 +80,8 @@ class RunResult:
     wall_time: float
     loop_time: float
     states: tuple[str, ...] = field(default=STATES)
+    engine: dict[str, Any] = field(default_factory=lambda: {"name": "agents"})
+    """The engine and, for ``cohort``, how many resets it booted each way (``run.json``)."""
 
     @property
     def steps(self) -> Steps:
@@ -139,14 +145,16 @@ def _rows(times: np.ndarray, counts: np.ndarray) -> list[tuple[float, tuple[int,
     return [(t, tuple(row)) for t, row in zip(times.tolist(), counts.tolist(), strict=True)]
 
 
-def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = None) -> RunResult:
-    """Run ``scenario`` to its duration and collect the results (garbage collection paused:
-    ``gc_paused``)."""
+def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = None,
+             engine: str = "agents") -> RunResult:
+    """Run ``scenario`` to its duration on ``engine`` (``ENGINES``) and collect the results
+    (garbage collection paused: ``gc_paused``)."""
     with gc_paused():
-        return _simulate(scenario, progress)
+        return _simulate(scenario, progress, engine)
 
 
-def _simulate(scenario: Scenario, progress: Callable[[float], None] | None) -> RunResult:
+def _simulate(scenario: Scenario, progress: Callable[[float], None] | None,
+              engine: str) -> RunResult:
     started = time.perf_counter()
     env = simpy.Environment()
     streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in
@@ -158,17 +166,19 @@ def _simulate(scenario: Scenario, progress: Callable[[float], None] | None) -> R
     estate.start_all()
     samplers = _samplers(scenario, streams)
     groups, phones = _fleet(estate, scenario)
-    model = FleetModel(env, estate, groups, phones, samplers,
-                       serving_count=scenario.tftp.serving_count_of,
-                       tvs_capacity=scenario.assumptions["tvs_capacity"],
-                       tvs_cache_seconds=scenario.tvs.cache_hours * 3600.0)
+    extra = {"rng": streams["cohort"]} if engine == "cohort" else {}
+    model = (CohortModel if engine == "cohort" else FleetModel)(
+        env, estate, groups, phones, samplers, serving_count=scenario.tftp.serving_count_of,
+        tvs_capacity=scenario.assumptions["tvs_capacity"],
+        tvs_cache_seconds=scenario.tvs.cache_hours * 3600.0, **extra)
     technicians = _technicians(model, scenario)
     timeline = Timeline(model, scenario.events, start_recovery=technicians.start)
     _place(model, scenario, streams["availability"])
     env.process(timeline.run())
-    env.process(_progress(env, scenario.resolution, scenario.duration,
-                          progress or (lambda now: None)))
-    env.process(rtmt_alerts(model, scenario.duration))
+    model.bystanders.update((  # they touch no phone, node or slot (``FleetModel.bystanders``)
+        env.process(_progress(env, scenario.resolution, scenario.duration,
+                              progress or (lambda now: None))),
+        env.process(rtmt_alerts(model, scenario.duration))))
     if scenario.recovery.technicians and scenario.recovery.start is not None:
         env.process(_at(env, scenario.recovery.start, technicians.start))
     loop_started = time.perf_counter()
@@ -180,8 +190,11 @@ def _simulate(scenario: Scenario, progress: Callable[[float], None] | None) -> R
     summary = summarise(model, scenario, simulated_events,
                         Counter(str(row[DEVICETLINFO_STATUS]) for row in report),
                         sum(row[DEVICETLINFO_RECOVERABLE] is False for row in report))
+    used = {"name": engine, "storms": model.storms} if isinstance(model, CohortModel) else \
+        {"name": engine}
     return RunResult(scenario, summary, model.collector, names, [p.group.name for p in phones],
-                     report, timeline.markers(), time.perf_counter() - started, loop_time)
+                     report, timeline.markers(), time.perf_counter() - started, loop_time,
+                     engine=used)
 
 
 @contextmanager

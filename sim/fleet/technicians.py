@@ -50,6 +50,7 @@ class Technicians:
         if self.started or self.count <= 0:
             return
         self.started = True
+        self.model.hands_on = True
         for _ in range(self.count):
             self.env.process(self.work())
 

@@ -146,7 +146,7 @@ class Timeline:
     def reset(self, phones: Iterable[Phone], reason: str) -> int:
         """CUCM resets the registered ones among ``phones``: a reset travels over the phone's
         registration, so an unregistered phone does not get it (P9a)."""
-        return sum(self.model.reboot(phone, reason) for phone in phones if phone.registered)
+        return self.model.reboot_all([phone for phone in phones if phone.registered], reason)
 
     def reset_in_batches(self, phones: list[Phone], size: int, pause: float) -> Process:
         """Reset ``phones`` ``size`` at a time with ``pause`` between batches (A11)."""

@@ -77,7 +77,7 @@ def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any],
     run = {**provenance, "assumptions": result.summary["assumptions"], "event_log": event_log,
            "certificates": certificate_provenance(result.scenario),
            "itlsim_version": __version__, "python": platform.python_version(),
-           "wall_time_s": round(result.wall_time, 3),
+           "wall_time_s": round(result.wall_time, 3), "engine": result.engine,
            "summary_sha256": hashlib.sha256((folder / "summary.json").read_bytes()).hexdigest()}
     (folder / "run.json").write_text(json.dumps(run, indent=2, sort_keys=True) + "\n")
 

@@ -25,13 +25,14 @@ class RunOutput:
 
 def run_scenario(path: str, *, seed: int | None = None, overrides: Iterable[str] = (),
                  out: str = "results", progress: bool = True, event_log: str = "jsonl",
-                 max_memory: int | None = None, max_output: int | None = None) -> RunOutput:
+                 max_memory: int | None = None, max_output: int | None = None,
+                 engine: str = "agents") -> RunOutput:
     """Run the scenario in ``path`` and publish ``out/<scenario>/<run id>/``.
 
     A run that would need more than ``max_memory`` (default: ``budget.default_memory_limit``)
     or write more than ``max_output`` (default: the free space under ``out``) is refused before
-    it starts (``sim.fleet.budget``). ``progress`` shows a bar on a terminal only (never ``\\r``
-    updates in a piped log)."""
+    it starts (``sim.fleet.budget``). ``progress`` shows a bar on a terminal only (never
+    ``\\r`` updates in a piped log). ``engine``: one of ``sim.fleet.run.ENGINES``."""
     overrides = tuple(overrides)
     scenario = load_scenario(path, seed=seed, overrides=overrides)
     budget.check(scenario, budget.estimate(scenario, event_log), event_log=event_log,
@@ -41,7 +42,8 @@ def run_scenario(path: str, *, seed: int | None = None, overrides: Iterable[str]
     folder = Path(out) / scenario.name / run_id(scenario.seed, digest)
     with tqdm(total=round(scenario.duration), unit="sim-s", delay=2.0,
               disable=None if progress else True, desc=scenario.name, leave=False) as bar:
-        result = simulate(scenario, progress=lambda now: bar.update(round(now) - bar.n))
+        result = simulate(scenario, progress=lambda now: bar.update(round(now) - bar.n),
+                          engine=engine)
     with gc_paused():  # formatting and writing make millions of short-lived acyclic objects
         published = write_run(result, folder, event_log=event_log, provenance={
             "scenario_file": str(path), "scenario_sha256": digest, "seed": scenario.seed,

@@ -98,7 +98,7 @@ def _task(spec: PointSource, chunk: list[PlannedRun]) -> Task:
     """The task of ``chunk``; runs of one point share one data object (pickled once)."""
     data = {run.point.key: spec.scenario_data(run.point) for run in chunk}
     return Task(spec.base_path, tuple(Run(run.point.key, run.replication, run.seed,
-                                          data[run.point.key]) for run in chunk))
+                                          data[run.point.key]) for run in chunk), spec.engine)
 
 
 class _Chunker:

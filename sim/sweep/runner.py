@@ -252,7 +252,8 @@ def dry_run_text(spec: SweepSpec, out: Path | None = None) -> str:
 
 def sweep_info(spec: SweepSpec) -> dict[str, object]:
     """What the store records about the sweep (plots read labels and units from it)."""
-    return {"name": spec.name, "description": spec.description, "sweep_file": spec.path,
+    engine = {"engine": spec.engine} if spec.engine != "agents" else {}  # stores as before
+    return {**engine, "name": spec.name, "description": spec.description, "sweep_file": spec.path,
             "base": spec.base_path, "replications": spec.replications,
             "root_seed": spec.root_seed, "constraint": spec.constraint.text
             if spec.constraint else None, "metrics": list(spec.metrics),

@@ -161,6 +161,7 @@ class SweepSpec:
     points: tuple[Point, ...]
     dropped: int
     source: TomlSource
+    engine: str = "agents"  # the fleet engine of every run (``sim.fleet.run.ENGINES``)
 
     def scenario(self, point: Point) -> Scenario:
         """The point's scenario; a value the scenario rejects is reported at its parameter."""

@@ -44,6 +44,7 @@ class Task:
 
     scenario_path: str
     runs: tuple[Run, ...]
+    engine: str = "agents"  # ``sim.fleet.run.ENGINES``
 
 
 @dataclass
@@ -81,17 +82,17 @@ def seeded(scenario: Scenario, seed: int) -> Scenario:
 
 def execute(task: Task) -> list[Outcome]:
     """Simulate every run of ``task``; never raises for a failing run."""
-    return [execute_run(run, task.scenario_path) for run in task.runs]
+    return [execute_run(run, task.scenario_path, task.engine) for run in task.runs]
 
 
-def execute_run(run: Run, scenario_path: str) -> Outcome:
+def execute_run(run: Run, scenario_path: str, engine: str = "agents") -> Outcome:
     """Build and simulate one run's scenario; a failure becomes a ``failed`` outcome."""
     started = time.perf_counter()
     base = _RunFields(point_key=run.point_key, replication=run.replication, seed=run.seed,
                       provenance=current())
     try:
         scenario = seeded(scenario_from_dict(run.data, path=scenario_path), run.seed)
-        result = simulate(scenario)
+        result = simulate(scenario, engine=engine)
     except Exception as exc:  # recorded with its error text; the sweep goes on
         return Outcome(**base, status=FAILED, error=describe_error(exc),
                        wall_time=time.perf_counter() - started)

@@ -1,0 +1,318 @@
+"""The cohort engine: the phones of one reset boot together, as arrays (``--engine cohort``).
+
+A CUCM reset (A1b, A11) restarts thousands of phones at one instant, and phones that hold the
+same files in the same population take the same decisions: only their random durations differ
+(trust-model section 4). ``CohortModel`` boots such a storm without an agent per phone: it
+draws every duration at once, takes each distinct case's decisions once from the trust engine
+(``FleetModel.offer_ctl``/``offer_itl``/``_decide`` on a scratch phone: the same memo, the same
+RSA checks), computes the exact first-come-first-served TFTP and TVS slot times
+(``sim.fleet.slots``) and settles the phones at their own times in time order, between the
+other SimPy events (``Storm.drain``: SimPy stays the clock).
+
+The storm is taken over only when its outcome is exactly the agents' (otherwise the phones get
+agents, with the hardware delays already drawn, so the run is then the agents' run):
+
+- no other event can happen while it is in flight: no pending SimPy event before its last
+  phone settles except processes known to touch nothing (``FleetModel.bystanders``: progress
+  bar, RTMT alert); the end of the run, timeline events, TFTP restarts, offline phones coming
+  back, batches, registration retries and anything a later feature schedules all count;
+- the TFTP and TVS slots are idle when it starts, and no phone holds TVS-cached certificates
+  (their decisions depend on when they are taken, P5);
+- every phone reaches a TFTP server its CTL allows;
+- no phone locks while technicians work (they could fix and reboot one mid-storm).
+
+Everything else (a reset in the middle of a boot, a TFTP restart during a storm, partitions,
+technicians, retries, offline returns) runs as per-phone agents, so every scenario runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL
+
+from sim.cluster.cluster import Node
+from sim.cluster.phone import Decision, PhoneTrust
+from sim.cluster.served import ServedFiles, SignedConfig
+from sim.fleet.model import Agent, FleetModel
+from sim.fleet.phones import Phone
+from sim.fleet.services import Slots
+from sim.fleet.slots import NONE, schedule
+
+# segments of a boot after the hardware delay (sim.fleet.slots): TFTP for the CTL request and
+# the ITL, TVS for the CTL, TVS for the ITL, TFTP for the config, TVS for it, registration
+TFTP_FILES, TVS_CTL, TVS_ITL, TFTP_CONFIG, TVS_CONFIG, REGISTER = range(6)
+# when a case's decision is taken: the end of the segment before it
+DECIDED_AFTER = {"ctl": TFTP_FILES, "itl": TVS_CTL, "config": TFTP_CONFIG}
+
+
+@dataclass
+class Case:
+    """What every phone of one case (same installed files, population, TFTP server) does:
+    the engine's decisions, taken once, and what the phone holds afterwards."""
+
+    node: Node
+    served: ServedFiles
+    ctl: tuple[Decision, bool]
+    itl: tuple[Decision, bool]
+    config: tuple[Decision, bool]
+    installed_ctl: Any
+    installed_itl: Any
+    new_config: SignedConfig | None
+    tvs_node: str | None
+    # TVS-cached certificates the boot leaves: (identity, stage that cached it, public key)
+    cached: list[tuple[Any, str, bytes]] = field(default_factory=list)
+
+    @property
+    def locks(self) -> bool:
+        return not all(d.accepted for d, _ in (self.ctl, self.itl, self.config))
+
+
+class CohortModel(FleetModel):
+    """``FleetModel`` that boots the phones of a reset together (module docstring)."""
+
+    def __init__(self, *args: Any, rng: np.random.Generator, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.rng = rng  # the cohort's own durations: the agents' streams stay untouched
+        self.storms = {"cohort": 0, "agents": 0}  # instants of resets booted each way
+        self._until = -math.inf  # a storm is in flight until then
+        # phones restarted at this instant, with their epoch and hardware delay
+        self._pending: list[tuple[Phone, int, float]] = []
+        self._end_of_instant = simpy.Event(self.env)
+        self._end_of_instant._ok = True
+        self._end_of_instant._value = None
+
+    def reboot_all(self, phones: list[Phone], reason: str) -> int:
+        """Restart now; how they boot is decided once this instant is over (``_at_end``)."""
+        restarted = [phone for phone in phones if self.restart(phone, reason)]
+        if restarted and not self._pending:
+            self._after_this_instant()
+        self._pending.extend(zip(restarted, [p.epoch for p in restarted],
+                                 self.sample["hardware"].many(len(restarted)), strict=True))
+        return len(restarted)
+
+    def boot(self, phone: Phone, hardware: float) -> None:
+        self._check_alone()
+        super().boot(phone, hardware)
+
+    def _after_this_instant(self) -> None:
+        self._end_of_instant.callbacks = [self._at_end]
+        self.env.schedule(self._end_of_instant, NORMAL, 0)
+
+    def _at_end(self, _event: simpy.Event) -> None:
+        """Every reset of this instant boots as one storm, taken over if that is exact, else
+        as the agents it would have had (same hardware delays, same epochs). Waits until the
+        instant's other events ran: a process that reset phones may schedule its next step
+        (a batch, A11) right after."""
+        if self.env.peek() <= self.env.now:
+            self._after_this_instant()
+            return
+        pending, self._pending = self._pending, []
+        self.collector.boots += len(pending)
+        current = {id(p): p for p, epoch, _ in pending if p.epoch == epoch}
+        hardware = {id(p): delay for p, epoch, delay in pending if p.epoch == epoch}
+        if self._boot_together(list(current.values()), list(hardware.values())):
+            self.storms["cohort"] += 1
+            return
+        self.storms["agents"] += 1
+        self.collector.boots -= len(pending)  # each agent counts its own boot
+        for phone, epoch, delay in pending:
+            self._check_alone()
+            Agent(self.env, self.attempt(phone, epoch, delay, boot=True))
+
+    def retry(self, phone: Phone) -> None:
+        self._check_alone()
+        super().retry(phone)
+
+    def _check_alone(self) -> None:
+        """An agent would share TFTP/TVS slots with a storm in flight: the takeover rule
+        (``_next_event``) must have excluded that."""
+        assert self.env.now >= self._until, "an agent started while a cohort storm is in flight"
+
+    # -- taking a storm over -----------------------------------------------------------------
+
+    def _boot_together(self, phones: list[Phone], hardware: list[float]) -> bool:
+        now = self.env.now
+        slots = [*self.tftp.values(), *self.tvs.values()]
+        if any(s.in_use or s.waiting for s in slots) or any(p.trust.tvs_cache for p in phones):
+            return False
+        arrive = now + np.asarray(hardware)
+        horizon = self._next_event()
+        if horizon <= arrive.min():
+            return False
+        cases: dict[tuple, Case] = {}
+        keys = []
+        for phone in phones:
+            trust = phone.trust
+            key = (id(trust.itl), id(trust.ctl), trust.itl_support, phone.group.index)
+            if key not in cases:
+                case = self._case(phone)
+                if case is None or (case.locks and self.hands_on):
+                    return False
+                cases[key] = case
+            keys.append(key)
+        storm = self._plan(phones, [cases[k] for k in keys], arrive)
+        if storm.last >= horizon:
+            return False
+        storm.start()
+        self._until = storm.last
+        return True
+
+    def _next_event(self) -> float:
+        """When the next event other than a bystander's happens (``inf``: none)."""
+        soonest = math.inf
+        for when, _, _, event in self.env._queue:
+            if when < soonest and not self._bystander(event):
+                soonest = when
+        return soonest
+
+    def _bystander(self, event: simpy.Event) -> bool:
+        callbacks = event.callbacks or ()
+        return bool(callbacks) and all(getattr(cb, "__self__", None) in self.bystanders
+                                       for cb in callbacks)
+
+    def _case(self, phone: Phone) -> Case | None:
+        """The decisions of ``phone``'s boot, taken on a scratch copy of its trust (the phone
+        itself changes only when it settles); ``None`` if no TFTP server is reachable or its
+        CTL allows none."""
+        node, refused = self._reachable_tftp(phone)
+        if node is None or refused is not None:
+            return None
+        served = self.cluster.served[node.name]
+        scratch = Phone(-1, phone.group, PhoneTrust(phone.trust.itl, phone.trust.ctl,
+                                                    phone.trust.itl_support), True)
+        cache = scratch.trust.tvs_cache
+        cached: list[tuple[Any, str, bytes]] = []
+
+        def newly_cached(stage: str, before: set) -> None:
+            cached[:] = [c for c in cached if c[0] in cache]
+            cached.extend((identity, stage, key) for identity, (_, key) in cache.items()
+                          if identity not in before)
+
+        before = set(cache)
+        ctl = self.offer_ctl(scratch, served)
+        newly_cached("ctl", before)
+        before = set(cache)
+        itl = self.offer_itl(scratch, served)
+        newly_cached("itl", before)
+        before = set(cache)
+        config = self._decide(scratch, served, "config")
+        newly_cached("config", before)
+        profile = phone.group.profile
+        return Case(node, served, ctl, itl, config, scratch.trust.ctl, scratch.trust.itl,
+                    served.configs[profile] if config[0].accepted else None,
+                    self._tvs_node(phone), cached)
+
+    def _tvs_node(self, phone: Phone) -> str | None:
+        """The TVS a phone of this population asks (``_tvs_session``): the first of its CM
+        group running TVS, none when cut off."""
+        if phone.group.partitioned:
+            return None
+        for name in phone.group.cm_group:
+            if self.cluster.nodes[name].serves("TVS"):
+                return name
+        return None
+
+    def _plan(self, phones: list[Phone], cases: list[Case], arrive: np.ndarray) -> Storm:
+        """Durations drawn at once (the agents' distributions, the cohort's stream) and the
+        exact slot times of every segment."""
+        n = len(phones)
+        resources: list[Slots] = []
+        index: dict[int, int] = {}
+
+        def resource_of(slots: Slots) -> int:
+            if id(slots) not in index:
+                index[id(slots)] = len(resources)
+                resources.append(slots)
+            return index[id(slots)]
+
+        draw = {name: self.sample[name].dist.sample_many(self.rng, n)
+                for name in ("ctl", "file_not_found", "itl", "config", "register")}
+        tvs_latency = dict(zip((TVS_CTL, TVS_ITL, TVS_CONFIG),
+                               self.sample["tvs"].dist.sample_many(self.rng, 3 * n).reshape(3, n),
+                               strict=True))
+        resource = np.full((6, n), NONE, dtype=np.int64)
+        duration = np.zeros((6, n))
+        for i, case in enumerate(cases):
+            tftp = resource_of(self.tftp[case.node.name])
+            resource[TFTP_FILES, i] = resource[TFTP_CONFIG, i] = tftp
+            tvs = resource_of(self.tvs[case.tvs_node]) if case.tvs_node else NONE
+            for k, (_, used) in zip((TVS_CTL, TVS_ITL, TVS_CONFIG),
+                                    (case.ctl, case.itl, case.config), strict=True):
+                if used and tvs != NONE:
+                    resource[k, i] = tvs
+                    duration[k, i] = tvs_latency[k][i]
+        has_ctl = np.array([case.served.ctl is not None for case in cases])
+        duration[TFTP_FILES] = np.where(has_ctl, draw["ctl"], draw["file_not_found"]) + \
+            draw["itl"]
+        duration[TFTP_CONFIG] = draw["config"]
+        duration[REGISTER] = draw["register"]
+        result = schedule(arrive, resource, duration, [s.capacity for s in resources])
+        for slots, peak, queue, served in zip(resources, result.peak_in_use, result.peak_queue,
+                                              result.served, strict=True):
+            slots.peak_in_use = max(slots.peak_in_use, peak)
+            slots.peak_queue = max(slots.peak_queue, queue)
+            slots.served += served
+        return Storm(self, phones, cases, result.ends)
+
+
+class Storm:
+    """A storm in flight: its phones settle at their own times, in time order, each before
+    any SimPy event that comes later (``drain``)."""
+
+    def __init__(self, model: CohortModel, phones: list[Phone], cases: list[Case],
+                 ends: np.ndarray):
+        self.model = model
+        self.phones = phones
+        self.cases = cases
+        self.ends = ends
+        self.epochs = [phone.epoch for phone in phones]
+        self.order = np.argsort(ends[REGISTER], kind="stable").tolist()
+        self.settle_at = ends[REGISTER][self.order].tolist()
+        self.last = self.settle_at[-1]
+        self.next = 0
+        self._event = simpy.Event(model.env)
+        self._event._ok = True
+        self._event._value = None
+
+    def start(self) -> None:
+        self._wake(self.settle_at[0])
+
+    def _wake(self, at: float) -> None:
+        env = self.model.env
+        self._event.callbacks = [self.drain]
+        env.schedule(self._event, NORMAL, at - env.now)
+
+    def drain(self, _event: simpy.Event) -> None:
+        """Settle every phone due before the next other event, moving the clock to each one's
+        time (forward only, as SimPy would); wait again when another event comes first."""
+        env = self.model.env
+        while self.next < len(self.order):
+            at = self.settle_at[self.next]
+            if at >= env.peek():
+                self._wake(at)
+                return
+            env._now = at  # SimPy's clock: the settle happens at its own instant
+            self._settle(self.order[self.next])
+            self.next += 1
+
+    def _settle(self, i: int) -> None:
+        """What the agent would have done to phone ``i`` by the end of its boot."""
+        phone, case, model = self.phones[i], self.cases[i], self.model
+        if phone.epoch != self.epochs[i]:
+            return
+        trust = phone.trust
+        phone.tftp_used = case.node.name
+        trust.ctl = case.installed_ctl
+        if case.installed_itl is not trust.itl:
+            trust.install_itl(case.installed_itl)
+        for identity, stage, key in case.cached:
+            trust.tvs_cache[identity] = (float(self.ends[DECIDED_AFTER[stage], i])
+                                         + model.tvs_cache_seconds, key)
+        if case.new_config is not None:
+            phone.config = case.new_config
+        model._settle(phone, case.ctl[0], case.itl[0], case.config[0])
