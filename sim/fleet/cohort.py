@@ -144,18 +144,20 @@ class CohortModel(FleetModel):
         horizon = self._next_event()
         if horizon <= arrive.min():
             return False
-        cases: dict[tuple, Case] = {}
-        keys = []
+        index: dict[tuple, int] = {}
+        cases: list[Case] = []
+        case_of = []
         for phone in phones:
             trust = phone.trust
             key = (id(trust.itl), id(trust.ctl), trust.itl_support, phone.group.index)
-            if key not in cases:
+            if key not in index:
                 case = self._case(phone)
                 if case is None or (case.locks and self.hands_on):
                     return False
-                cases[key] = case
-            keys.append(key)
-        storm = self._plan(phones, [cases[k] for k in keys], arrive)
+                index[key] = len(cases)
+                cases.append(case)
+            case_of.append(index[key])
+        storm = self._plan(phones, cases, np.array(case_of), arrive)
         if storm.last >= horizon:
             return False
         storm.start()
@@ -217,9 +219,10 @@ class CohortModel(FleetModel):
                 return name
         return None
 
-    def _plan(self, phones: list[Phone], cases: list[Case], arrive: np.ndarray) -> Storm:
+    def _plan(self, phones: list[Phone], cases: list[Case], case_of: np.ndarray,
+              arrive: np.ndarray) -> Storm:
         """Durations drawn at once (the agents' distributions, the cohort's stream) and the
-        exact slot times of every segment."""
+        exact slot times of every segment; ``case_of[i]``: phone ``i``'s index in ``cases``."""
         n = len(phones)
         resources: list[Slots] = []
         index: dict[int, int] = {}
@@ -237,16 +240,17 @@ class CohortModel(FleetModel):
                                strict=True))
         resource = np.full((6, n), NONE, dtype=np.int64)
         duration = np.zeros((6, n))
-        for i, case in enumerate(cases):
+        for c, case in enumerate(cases):
+            members = case_of == c
             tftp = resource_of(self.tftp[case.node.name])
-            resource[TFTP_FILES, i] = resource[TFTP_CONFIG, i] = tftp
+            resource[TFTP_FILES, members] = resource[TFTP_CONFIG, members] = tftp
             tvs = resource_of(self.tvs[case.tvs_node]) if case.tvs_node else NONE
             for k, (_, used) in zip((TVS_CTL, TVS_ITL, TVS_CONFIG),
                                     (case.ctl, case.itl, case.config), strict=True):
                 if used and tvs != NONE:
-                    resource[k, i] = tvs
-                    duration[k, i] = tvs_latency[k][i]
-        has_ctl = np.array([case.served.ctl is not None for case in cases])
+                    resource[k, members] = tvs
+                    duration[k, members] = tvs_latency[k][members]
+        has_ctl = np.array([case.served.ctl is not None for case in cases])[case_of]
         duration[TFTP_FILES] = np.where(has_ctl, draw["ctl"], draw["file_not_found"]) + \
             draw["itl"]
         duration[TFTP_CONFIG] = draw["config"]
@@ -257,7 +261,7 @@ class CohortModel(FleetModel):
             slots.peak_in_use = max(slots.peak_in_use, peak)
             slots.peak_queue = max(slots.peak_queue, queue)
             slots.served += served
-        return Storm(self, phones, cases, result.ends)
+        return Storm(self, phones, [cases[c] for c in case_of.tolist()], result.ends)
 
 
 class Storm:

@@ -70,10 +70,18 @@ def _peak_holders(starts: np.ndarray, ends: np.ndarray, holds: np.ndarray) -> in
 
 def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
             capacity: list[int]) -> Schedule:
-    """The exact FIFO schedule when some request has to wait: an event loop over the storm."""
+    """The exact FIFO schedule when some request has to wait: an event loop over the storm.
+
+    First requests come from the arrivals in time order (a pointer, not the heap), and the
+    delays after a phone's last slot end without an event, so the heap holds only the slots
+    in use and delays between them: small however large the storm."""
     segments, n = resource.shape
     res = resource.T.tolist()
     dur = duration.T.tolist()
+    holds = resource != NONE
+    # after a phone's last slot only delays follow: they end without an event
+    last_slot = np.where(holds.any(axis=0), segments - 1 - np.argmax(holds[::-1], axis=0),
+                         -1).tolist()
     ends = [[0.0] * segments for _ in range(n)]
     free = list(capacity)
     waiting: list[deque[tuple[int, int]]] = [deque() for _ in capacity]
@@ -86,13 +94,14 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
     def begin(i: int, k: int, now: float) -> None:
         """Phone ``i`` asks for segment ``k`` (and the ones after it) at ``now``."""
         nonlocal order
+        mine, lasts = ends[i], last_slot[i]
         while k < segments:
             r, d = res[i][k], dur[i][k]
             if r == NONE:
-                ends[i][k] = now + d
-                if d > 0:
+                now = mine[k] = now + d
+                if d > 0 and k < lasts:
                     order += 1
-                    heapq.heappush(heap, (now + d, order, i, k + 1))
+                    heapq.heappush(heap, (now, order, i, k + 1))
                     return
                 k += 1
                 continue
@@ -100,7 +109,7 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
                 free[r] -= 1
                 served[r] += 1
                 peak_in_use[r] = max(peak_in_use[r], capacity[r] - free[r])
-                ends[i][k] = now + d
+                mine[k] = now + d
                 order += 1
                 heapq.heappush(heap, (now + d, order, i, ~k))
             else:
@@ -108,11 +117,14 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
                 peak_queue[r] = max(peak_queue[r], len(waiting[r]))
             return
 
-    for i, at in enumerate(arrive.tolist()):
-        order += 1
-        heap.append((at, order, i, 0))
-    heapq.heapify(heap)
-    while heap:
+    first = np.argsort(arrive, kind="stable")
+    arrivals, who = arrive[first].tolist(), first.tolist()
+    next_arrival = 0
+    while next_arrival < n or heap:
+        if next_arrival < n and (not heap or arrivals[next_arrival] <= heap[0][0]):
+            begin(who[next_arrival], 0, arrivals[next_arrival])
+            next_arrival += 1
+            continue
         now, _, i, k = heapq.heappop(heap)
         if k >= 0:
             begin(i, k, now)
