@@ -20,7 +20,7 @@ from sim.cluster.assumptions import ITLRECOVERY_KEY, NODE_CALLMANAGER
 from sim.cluster.cluster import Cluster, Node
 from sim.cluster.served import ConfigProfile, ServedFiles, SignedConfig
 from sim.cluster.versions import ctl_lists_itl_recovery, has_itl_recovery, itl_signed_by_recovery
-from sim.trust import trustlist
+from sim.trust import reuse, trustlist
 from sim.trust.certificates import Certificate, Role
 from sim.trust.trustlist import ITL_DNS_NAME, Function, Record, TrustList
 
@@ -116,8 +116,8 @@ def build_itl(cluster: Cluster, node: Node, *, timestamp: int, signer: Certifica
 
 def _sign_itl(records: list[Record] | tuple[Record, ...], signer: Certificate,
               timestamp: int) -> bytes:
-    return trustlist.build(records, signer_cert=signer.cert, signer_key=signer.key,
-                           filename="ITLFile.tlv", timestamp=timestamp)
+    return reuse.signed(records, signer_cert=signer.cert, signer_key=signer.key,
+                        filename="ITLFile.tlv", timestamp=timestamp)
 
 
 def normal_itl(cluster: Cluster, node: Node, now: float) -> bytes:
@@ -174,8 +174,8 @@ def build_ctl(cluster: Cluster, *, timestamp: int, signer: Certificate | None = 
     """The cluster's CTLFile.tlv (mixed mode, T7), signed by ``signer`` (default
     ``ctl_signer``; `utils ctl reset localkey` passes the CallManager key, A12)."""
     signer = signer or ctl_signer(cluster)
-    return trustlist.build(ctl_records(cluster, signer), signer_cert=signer.cert,
-                           signer_key=signer.key, filename="CTLFile.tlv", timestamp=timestamp)
+    return reuse.signed(ctl_records(cluster, signer), signer_cert=signer.cert,
+                        signer_key=signer.key, filename="CTLFile.tlv", timestamp=timestamp)
 
 
 def _ctl_record(cert: Certificate, function: Function, node: Node) -> Record:
@@ -199,7 +199,7 @@ def serve(cluster: Cluster, node: Node, *, itl: bytes, reset: bool = False,
           ctl: TrustList | None = None) -> ServedFiles:
     """The files ``node`` serves after a TFTP start (T4): ``itl`` is its normal ITL or the
     bulk-reset ITL (``reset``, A4); configs are signed with its current CallManager key."""
-    return ServedFiles(node=node.name, itl=trustlist.parse(itl, path=f"{node.name}:ITLFile.tlv"),
+    return ServedFiles(node=node.name, itl=reuse.parsed(itl, path=f"{node.name}:ITLFile.tlv"),
                        ctl=ctl, reset=reset,
                        config_signer=node.certs[Role.CALLMANAGER])
 
@@ -261,7 +261,7 @@ def start_tftp(cluster: Cluster, node: Node, now: float, *, itl: bytes | None = 
     ``itl`` replaces the built ITL with the bulk-reset ITL that `utils itl reset` copied to the
     node (A4); it is served until the next plain start (A6).
     """
-    ctl = trustlist.parse(cluster.ctl_bytes, path="CTLFile.tlv") if cluster.ctl_bytes else None
+    ctl = reuse.parsed(cluster.ctl_bytes, path="CTLFile.tlv") if cluster.ctl_bytes else None
     data = itl if itl is not None else normal_itl(cluster, node, now)
     cluster.served[node.name] = serve(cluster, node, itl=data, reset=itl is not None, ctl=ctl)
     cluster.itl_hashes[node.name] = hashlib.sha1(data).digest()  # O2: kept per TFTP server

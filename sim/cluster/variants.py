@@ -14,7 +14,7 @@ from functools import cached_property
 
 from sim.cluster.cluster import Cluster
 from sim.cluster.tftp import build_itl
-from sim.trust import trustlist
+from sim.trust import reuse
 from sim.trust.trustlist import TrustList
 
 
@@ -42,7 +42,7 @@ class ItlVariants:
             data = build_itl(cluster, self.node, timestamp=0)
         finally:
             cluster.version = version
-        return trustlist.parse(data, path="pre10:ITLFile.tlv")
+        return reuse.parsed(data, path="pre10:ITLFile.tlv")
 
     @cached_property
     def empty(self) -> TrustList:
@@ -53,7 +53,7 @@ class ItlVariants:
             data = build_itl(cluster, self.node, timestamp=0)
         finally:
             cluster.rollback = rollback
-        return trustlist.parse(data, path="empty:ITLFile.tlv")
+        return reuse.parsed(data, path="empty:ITLFile.tlv")
 
 
 def itl_variants(cluster: Cluster, node_name: str) -> ItlVariants:
