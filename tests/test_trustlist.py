@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import SignatureError, TLVError
-from sim.trust import tlv, trustlist
+from sim.trust import reuse, tlv, trustlist
 from sim.trust.trustlist import CISCO_RECORD_ORDER, Function, Record
 
 GIGANTIC6 = "CN=gigantic-6.cisco.com;OU=VTG;O=Alpha;L=SJ;ST=CA;C=US"
@@ -320,3 +320,18 @@ def test_any_corruption_is_rejected_cleanly(corpus: list[bytes], data: st.DataOb
 def test_signed_portion_of_bytes_parses_first() -> None:
     with pytest.raises(TLVError, match="empty input"):
         trustlist.signed_portion(b"")
+
+
+def test_reuse_signs_once_and_parses_into_new_objects(seed_cluster, seed_itl: bytes) -> None:
+    """A sweep worker's runs reuse signed bytes (PKCS#1 v1.5 is deterministic: the same bytes
+    as ``build``) and parses, but every parse is a new object: phones and the fleet's memos
+    tell files apart by identity (``sim.trust.reuse``)."""
+    signer = seed_cluster.callmanager
+    kwargs = {"signer_cert": signer.cert, "signer_key": signer.key, "filename": "ITLFile.tlv",
+              "timestamp": 1393438867}
+    built = trustlist.build(seed_cluster.records(), **kwargs)
+    assert built == seed_itl and reuse.signed(seed_cluster.records(), **kwargs) == built
+    assert reuse.signed(iter(seed_cluster.records()), **kwargs) is reuse.signed(
+        seed_cluster.records(), **kwargs)
+    first, second = (reuse.parsed(seed_itl, path="a") for _ in range(2))
+    assert first is not second and first == second == trustlist.parse(seed_itl, path="a")
