@@ -38,7 +38,7 @@ from simpy.events import NORMAL
 from sim.cluster.cluster import Node
 from sim.cluster.phone import Decision, PhoneTrust
 from sim.cluster.served import ServedFiles, SignedConfig
-from sim.fleet.model import Agent, FleetModel
+from sim.fleet.model import Agent, FleetModel, outcome
 from sim.fleet.phones import Phone
 from sim.fleet.services import Slots
 from sim.fleet.slots import NONE, schedule
@@ -64,12 +64,14 @@ class Case:
     installed_itl: Any
     new_config: SignedConfig | None
     tvs_node: str | None
+    result: tuple[bool, str, bool]  # ``model.outcome``: trusted, reason, through TVS
+    state: str  # the settled state of a trusted phone (unsecured with the empty ITL, P6)
     # TVS-cached certificates the boot leaves: (identity, stage that cached it, public key)
     cached: list[tuple[Any, str, bytes]] = field(default_factory=list)
 
     @property
     def locks(self) -> bool:
-        return not all(d.accepted for d, _ in (self.ctl, self.itl, self.config))
+        return not self.result[0]
 
 
 class CohortModel(FleetModel):
@@ -207,7 +209,8 @@ class CohortModel(FleetModel):
         profile = phone.group.profile
         return Case(node, served, ctl, itl, config, scratch.trust.ctl, scratch.trust.itl,
                     served.configs[profile] if config[0].accepted else None,
-                    self._tvs_node(phone), cached)
+                    self._tvs_node(phone), outcome(ctl[0], itl[0], config[0]),
+                    self.settled_state(scratch), cached)
 
     def _tvs_node(self, phone: Phone) -> str | None:
         """The TVS a phone of this population asks (``_tvs_session``): the first of its CM
@@ -319,4 +322,4 @@ class Storm:
                                          + model.tvs_cache_seconds, key)
         if case.new_config is not None:
             phone.config = case.new_config
-        model._settle(phone, case.ctl[0], case.itl[0], case.config[0])
+        model.conclude(phone, *case.result, case.state)

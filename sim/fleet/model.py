@@ -282,23 +282,25 @@ class FleetModel:
         self._settle(phone, ctl, itl, config)
 
     def _settle(self, phone: Phone, ctl: Decision, itl: Decision, config: Decision) -> None:
-        """The boot's outcome: trusted (or unsecured) when every file was accepted, else locked
-        (P7) with the first rejection's reason; then registration (P9)."""
-        trusted = ctl.accepted and itl.accepted and config.accepted
+        """The boot's outcome (``outcome``) applied to ``phone`` (``conclude``)."""
+        self.conclude(phone, *outcome(ctl, itl, config))
+
+    def conclude(self, phone: Phone, trusted: bool, reason: str, via_tvs: bool,
+                 state: str | None = None) -> None:
+        """Settle ``phone``: trusted (or unsecured, ``state`` when the caller knows it) or
+        locked (P7); then registration (P9). ``via_tvs``: a recovery took a file through
+        TVS (P5)."""
         if trusted:
             phone.trust.status = ""
             if phone.locked:
                 phone.locked = False
-                phone.recovered_by_tvs = any(d.via.startswith("tvs") for d in (ctl, itl, config))
+                phone.recovered_by_tvs = via_tvs
                 self.collector.recovered(self.env.now, phone.fixed_by_hand)
-            taken = f"ctl:{ctl.via}," if ctl.via not in ("none", "unchanged") else ""
-            self.set_state(phone, self.settled_state(phone),
-                           f"{taken}itl:{itl.via},config:{config.via}")
+            self.set_state(phone, state or self.settled_state(phone), reason)
         else:
-            rejected = ctl if not ctl.accepted else itl if not itl.accepted else config
             phone.trust.fail()  # P7: "Trust List Update Failed"
             phone.was_locked = phone.locked = True
-            self.set_state(phone, LOCKED, rejected.reason)
+            self.set_state(phone, LOCKED, reason)
             for callback in self.on_lock:
                 callback(phone)
         self.registration.register(phone, trusted)
@@ -407,6 +409,18 @@ class FleetModel:
                 yield self.sample["tvs"]()
                 slots.give()
                 return
+
+
+def outcome(ctl: Decision, itl: Decision, config: Decision) -> tuple[bool, str, bool]:
+    """A boot's outcome from its three decisions: trusted when every file was accepted, with
+    the ways they were taken as the reason, else the first rejection's reason (P7); and
+    whether a file came through TVS (P5)."""
+    if ctl.accepted and itl.accepted and config.accepted:
+        taken = f"ctl:{ctl.via}," if ctl.via not in ("none", "unchanged") else ""
+        return True, f"{taken}itl:{itl.via},config:{config.via}", any(
+            d.via.startswith("tvs") for d in (ctl, itl, config))
+    rejected = ctl if not ctl.accepted else itl if not itl.accepted else config
+    return False, rejected.reason, False
 
 
 def _used_tvs(decision: Decision) -> bool:
