@@ -49,8 +49,8 @@ def run_once(phones: int, engine: str, event_log: str) -> dict:
             raise SystemExit(f"{' '.join(command)} exited with {child.returncode}")
         peak = usage.ru_maxrss * 1024  # kilobytes on Linux
     return {"phones": phones, "engine": engine, "seconds": round(seconds, 2),
-            "peak_rss_mb": round(peak / 1024), "us_per_phone": round(seconds / phones * 1e6, 1),
-            "kb_per_phone": round(peak / phones, 2)}
+            "peak_rss_mb": round(peak / 2**20), "us_per_phone": round(seconds / phones * 1e6, 1),
+            "kb_per_phone": round(peak / 1024 / phones, 2)}
 
 
 def plot(points: list[dict], path: Path) -> None:

@@ -151,7 +151,8 @@ class CohortModel(FleetModel):
         case_of = []
         for phone in phones:
             trust = phone.trust
-            key = (id(trust.itl), id(trust.ctl), trust.itl_support, phone.group.index)
+            key = (id(trust.itl), id(trust.ctl), trust.itl_support, phone.group.index,
+                   id(phone.config))
             if key not in index:
                 case = self._case(phone)
                 if case is None or (case.locks and self.hands_on):
@@ -189,6 +190,7 @@ class CohortModel(FleetModel):
         served = self.cluster.served[node.name]
         scratch = Phone(-1, phone.group, PhoneTrust(phone.trust.itl, phone.trust.ctl,
                                                     phone.trust.itl_support), True)
+        scratch.config = phone.config  # what it registers with and asks TVS through
         cache = scratch.trust.tvs_cache
         cached: list[tuple[Any, str, bytes]] = []
 
@@ -209,18 +211,8 @@ class CohortModel(FleetModel):
         profile = phone.group.profile
         return Case(node, served, ctl, itl, config, scratch.trust.ctl, scratch.trust.itl,
                     served.configs[profile] if config[0].accepted else None,
-                    self._tvs_node(phone), outcome(ctl[0], itl[0], config[0]),
+                    self.tvs_node(phone), outcome(ctl[0], itl[0], config[0]),
                     self.settled_state(scratch), cached)
-
-    def _tvs_node(self, phone: Phone) -> str | None:
-        """The TVS a phone of this population asks (``_tvs_session``): the first of its CM
-        group running TVS, none when cut off."""
-        if phone.group.partitioned:
-            return None
-        for name in phone.group.cm_group:
-            if self.cluster.nodes[name].serves("TVS"):
-                return name
-        return None
 
     def _plan(self, phones: list[Phone], cases: list[Case], case_of: np.ndarray,
               arrive: np.ndarray) -> Storm:

@@ -400,15 +400,21 @@ class FleetModel:
     def _tvs_session(self, phone: Phone) -> Steps:
         """Time spent on the TVS query: a TLS session at the first reachable TVS of the
         config the phone accepted last (P5)."""
+        name = self.tvs_node(phone)
+        if name is not None:
+            slots = self.tvs[name]
+            if not slots.take():
+                yield slots
+            yield self.sample["tvs"]()
+            slots.give()
+
+    def tvs_node(self, phone: Phone) -> str | None:
+        """The TVS ``phone`` asks (P5): the first node running TVS of the CM group of the
+        config it accepted last (``TvsLists``); none when it is cut off."""
         for name in self.tvs_lists.names[self.tvs_lists.of(phone)]:
-            node = self.estate.nodes[name]
-            if node.serves("TVS") and not phone.group.partitioned:
-                slots = self.tvs[name]
-                if not slots.take():
-                    yield slots
-                yield self.sample["tvs"]()
-                slots.give()
-                return
+            if self.estate.nodes[name].serves("TVS") and not phone.group.partitioned:
+                return name
+        return None
 
 
 def outcome(ctl: Decision, itl: Decision, config: Decision) -> tuple[bool, str, bool]:
