@@ -19,7 +19,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -77,6 +77,7 @@ class Organisation:
         ])
 
 
+@lru_cache(maxsize=1024)  # names repeat: every ITL a run builds names the same certificates
 def cisco_name(name: x509.Name) -> str:
     """A name as CUCM writes it in ITL/CTL files: ``CN=..;OU=..;O=..;L=..;ST=..;C=..`` (O1).
 
