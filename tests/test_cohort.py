@@ -24,8 +24,9 @@ import pytest
 import simpy
 
 from sim.fleet.collector import BOOTING, STATE_INDEX
-from sim.fleet.model import Agent, Sampler
+from sim.fleet.model import Agent
 from sim.fleet.run import simulate
+from sim.fleet.sampling import Sampler
 from sim.fleet.services import Slots
 from sim.fleet.slots import NONE, schedule
 from sim.scenario.distributions import Exponential

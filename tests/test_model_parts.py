@@ -6,7 +6,8 @@ import numpy as np
 import simpy
 
 from sim.fleet.collector import BOOTING, LOCKED, STATES, TRUSTED, Collector
-from sim.fleet.model import Agent, Sampler
+from sim.fleet.model import Agent
+from sim.fleet.sampling import Sampler
 from sim.fleet.series import Steps
 from sim.fleet.services import Slots
 from sim.scenario.distributions import Fixed, Uniform

@@ -114,15 +114,13 @@ class CohortModel(FleetModel):
             self._after_this_instant()
             return
         pending, self._pending = self._pending, []
-        self.collector.boots += len(pending)
-        current = {id(p): p for p, epoch, _ in pending if p.epoch == epoch}
-        hardware = {id(p): delay for p, epoch, delay in pending if p.epoch == epoch}
-        if self._boot_together(list(current.values()), list(hardware.values())):
+        current = [(p, delay) for p, epoch, delay in pending if p.epoch == epoch]
+        if self._boot_together([p for p, _ in current], [delay for _, delay in current]):
             self.storms["cohort"] += 1
+            self.collector.boots += len(pending)  # a phone reset twice booted twice
             return
         self.storms["agents"] += 1
-        self.collector.boots -= len(pending)  # each agent counts its own boot
-        for phone, epoch, delay in pending:
+        for phone, epoch, delay in pending:  # each agent counts its own boot
             self._check_alone()
             Agent(self.env, self.attempt(phone, epoch, delay, boot=True))
 

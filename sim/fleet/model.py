@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
-import numpy as np
 import simpy
 from simpy.events import NORMAL
 
@@ -29,6 +28,7 @@ from sim.fleet.collector import BOOTING, LOCKED, OFFLINE, TRUSTED, UNSECURED, Co
 from sim.fleet.memo import PerObject
 from sim.fleet.phones import Group, Phone
 from sim.fleet.registration import Registration
+from sim.fleet.sampling import Sampler
 from sim.fleet.services import Slots
 from sim.fleet.tvslists import TvsLists
 from sim.trust.trustlist import Function, TrustList
@@ -81,40 +81,6 @@ class Agent:
             # a simpy.Event: exact-class dispatch (cheaper than isinstance, and float is the
             # common case) narrows the two branches above but cannot exclude them here
             target.callbacks.append(self.resume)  # type: ignore[union-attr]
-
-
-class Sampler:
-    """Draws from a scenario distribution in blocks (numpy), handed out one float at a time."""
-
-    __slots__ = ("dist", "rng", "block", "buffer")
-
-    def __init__(self, dist: Any, rng: np.random.Generator, block: int = 1024):
-        self.dist = dist
-        self.rng = rng
-        self.block = block
-        self.buffer: list[float] = []
-
-    def __call__(self) -> float:
-        if not self.buffer:
-            self._refill()
-        return self.buffer.pop()
-
-    def many(self, n: int) -> list[float]:
-        """The next ``n`` draws, the values ``n`` calls would give, in that order."""
-        out: list[float] = []
-        while len(out) < n:
-            if not self.buffer:
-                self._refill()
-            k = min(n - len(out), len(self.buffer))
-            chunk = self.buffer[-k:]
-            chunk.reverse()
-            out.extend(chunk)
-            del self.buffer[-k:]
-        return out
-
-    def _refill(self) -> None:
-        self.buffer = self.dist.sample_many(self.rng, self.block).tolist()
-        self.buffer.reverse()
 
 
 class FleetModel:

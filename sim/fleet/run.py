@@ -31,7 +31,7 @@ from sim.cluster.versions import parse_firmware, sends_devicetlinfo
 from sim.fleet.cohort import CohortModel
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.memo import PerObject
-from sim.fleet.model import FleetModel, Sampler
+from sim.fleet.model import FleetModel
 from sim.fleet.phones import (
     Group,
     Phone,
@@ -40,6 +40,7 @@ from sim.fleet.phones import (
     initial_trust,
     tftp_order,
 )
+from sim.fleet.sampling import Sampler
 from sim.fleet.series import (
     Steps,
     grid_times,
