@@ -185,7 +185,7 @@ class CohortModel(FleetModel):
         node, refused = self._reachable_tftp(phone)
         if node is None or refused is not None:
             return None
-        served = self.cluster.served[node.name]
+        served = self._served[node.name][node.name]  # its cluster's files
         scratch = Phone(-1, phone.group, PhoneTrust(phone.trust.itl, phone.trust.ctl,
                                                     phone.trust.itl_support), True)
         scratch.config = phone.config  # what it registers with and asks TVS through
