@@ -296,3 +296,24 @@ def test_boot_durations_match_the_agents(name: str, overrides: tuple[str, ...]):
         means.append(statistics.fmean(c[k] - a[k] for k in a))
     assert abs(statistics.fmean(means)) <= 4 * statistics.stdev(means) / math.sqrt(
         len(means)) + 0.05, means
+
+
+def test_a_sweep_worker_runs_the_engine_it_is_given():
+    """``itlsim sweep --engine cohort``: the task carries the engine to the worker, whose run is
+    the cohort engine's run of the point (and the store says so, ``sweep_info``)."""
+    import dataclasses
+    import tomllib
+
+    from sim.sweep.runner import sweep_info
+    from sim.sweep.spec import load_sweep
+    from sim.sweep.task import OK, Run, execute_run
+
+    path = ROOT / "scenarios" / "megacluster.toml"
+    data = tomllib.loads(path.read_text())
+    data["phones"][0]["count"] = data["phones"][1]["count"] = 60
+    outcome = execute_run(Run("p", 0, 5, data), str(path), "cohort")
+    direct = _run(path, "cohort", 5, ["phones.0.count=60", "phones.1.count=60"])
+    assert outcome.status == OK and outcome.summary == direct.summary
+    spec = load_sweep(str(ROOT / "scenarios" / "sweeps" / "regen_gap_vs_offline.toml"))
+    assert "engine" not in sweep_info(spec)  # stores of the default engine are as before
+    assert sweep_info(dataclasses.replace(spec, engine="cohort"))["engine"] == "cohort"
