@@ -59,9 +59,10 @@ class PlannedRun:
 
 
 def stream(executor: Executor, spec: PointSource, todo: list[PlannedRun], slots: int,
-           heartbeat: float = FLUSH_SECONDS) -> Iterator[list[Outcome]]:
-    """Run ``todo`` in its order and yield each finished task's outcomes; an empty list at
-    least every ``heartbeat`` seconds lets the caller flush while long runs are going on.
+           heartbeat: float = FLUSH_SECONDS, engine: str = "agents") -> Iterator[list[Outcome]]:
+    """Run ``todo`` in its order on the fleet ``engine`` and yield each finished task's
+    outcomes; an empty list at least every ``heartbeat`` seconds lets the caller flush while
+    long runs are going on.
 
     Keeps ``slots * IN_FLIGHT_PER_SLOT`` tasks in flight; pending tasks are cancelled when the
     caller stops early (an error or an interrupt).
@@ -74,7 +75,7 @@ def stream(executor: Executor, spec: PointSource, todo: list[PlannedRun], slots:
             chunk = chunks.take()
             if not chunk:
                 return
-            pending[executor.submit(execute, _task(spec, chunk))] = chunk
+            pending[executor.submit(execute, _task(spec, chunk, engine))] = chunk
 
     try:
         refill()
@@ -94,11 +95,11 @@ def stream(executor: Executor, spec: PointSource, todo: list[PlannedRun], slots:
             future.cancel()
 
 
-def _task(spec: PointSource, chunk: list[PlannedRun]) -> Task:
+def _task(spec: PointSource, chunk: list[PlannedRun], engine: str) -> Task:
     """The task of ``chunk``; runs of one point share one data object (pickled once)."""
     data = {run.point.key: spec.scenario_data(run.point) for run in chunk}
     return Task(spec.base_path, tuple(Run(run.point.key, run.replication, run.seed,
-                                          data[run.point.key]) for run in chunk), spec.engine)
+                                          data[run.point.key]) for run in chunk), engine)
 
 
 class _Chunker:

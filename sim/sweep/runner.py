@@ -149,7 +149,7 @@ def run_sweep(spec: SweepSpec, executor: Executor, *, slots: int, out: Path | No
         failed = 0
         with _progress_bar(spec, todo, progress) as record, \
                 BatchedWriter(store, replace=retry_failed) as writer:
-            for outcomes in stream(executor, spec, todo, slots):
+            for outcomes in stream(executor, spec, todo, slots, engine=spec.engine):
                 for outcome in outcomes:
                     check_worker(outcome, store.path, allow_mixed)
                     writer.add(outcome)
