@@ -16,7 +16,6 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from sim.fleet.run import simulate
 from sim.output import style
 from sim.output.plots import recovery_plot
-from sim.output.svgtext import settle_layout
 from sim.output.sweepplots import curves_plot
 from sim.output.sweepview import SweepView
 from sim.scenario.scenario import load_scenario
@@ -42,7 +41,7 @@ def test_recovery_plot_bytes_are_the_same_at_every_rendering(tmp_path: Path) -> 
 def test_sweep_curves_bytes_are_the_same_at_every_rendering(tmp_path: Path) -> None:
     """Constrained layout's solver varied in the last digits (tick labels moved by 1e-6
     points in about one rendering of eight of the batch-size sweep's curves);
-    ``svgtext.settle_layout`` pins the positions it found."""
+    ``style.settle_layout`` pins the positions it found."""
     spec = load_sweep(ROOT / "scenarios" / "sweeps" / "batch_size_vs_serving_count.toml",
                       replications=1)
     with open_executor(1, None) as (executor, slots):
@@ -60,7 +59,7 @@ def test_a_settled_layout_is_pinned_and_rounded() -> None:
         ax = fig.add_subplot()
         ax.set_ylabel("phones")
         ax.plot([0, 1], [0, 1_000])
-        settle_layout(fig)
+        style.settle_layout(fig)
     assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     bounds = ax.get_position().bounds
     assert all(abs(v * 1e5 - round(v * 1e5)) < 1e-6 for v in bounds)

@@ -30,7 +30,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.output.formats import count, wall_clock
-from sim.output.svgtext import figure_svg, settle_layout
+from sim.output.svgtext import figure_svg
 
 # Okabe & Ito, "Color Universal Design" (2008): distinguishable with every common colour-vision
 # deficiency.
@@ -59,6 +59,7 @@ STYLE: dict[Any, Any] = {
 CLOCK_FORMATS = ["%Y", "%b", "%a %d", "%H:%M", "%H:%M", "%S.%f"]
 CLOCK_ZERO_FORMATS = ["", "%Y", "%b", "%a %d", "%H:%M", "%H:%M"]
 CLOCK_OFFSET_FORMATS = ["", "%Y", "%Y-%m", "%Y-%m-%d", "%a %Y-%m-%d", "%a %Y-%m-%d %H:%M"]
+POSITION_STEP = 1e-5  # of the figure's width or height: a hundredth of a pixel or less
 BADGE_GAP = 3.0  # points between neighbouring event badges
 
 
@@ -76,11 +77,36 @@ def figure(width: float, height: float) -> Figure:
     return fig
 
 
+def settle_layout(fig: Figure) -> None:
+    """Lay ``fig`` out once and pin every axes where the layout put it, rounded to
+    ``POSITION_STEP`` of the figure, so that every later rendering (PNG, SVG, inline) draws
+    the same positions.
+
+    Constrained layout solves for the axes' positions at every draw, and its solver's last
+    digits vary from one solution to the next (sweep plots' tick labels moved by 1e-6 points
+    between renderings of the same store); rounding its answer and turning the engine off
+    makes the bytes reproducible. A figure without a layout engine is left as it is."""
+    if fig.get_layout_engine() is None:
+        return
+    fig.canvas.draw()
+    for ax in fig.axes:
+        x0, y0, width, height = (round(v / POSITION_STEP) * POSITION_STEP
+                                 for v in ax.get_position(original=False).bounds)
+        ax.set_position((x0, y0, width, height))
+    fig.set_layout_engine("none")
+
+
+def svg(fig: Figure) -> str:
+    """``fig`` as an SVG document with deterministic bytes: layout pinned, ids renumbered."""
+    settle_layout(fig)
+    return figure_svg(fig)
+
+
 def save(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as PNG or SVG (by suffix) with deterministic bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".svg":
-        path.write_text(figure_svg(fig), encoding="utf-8")
+        path.write_text(svg(fig), encoding="utf-8")
     else:
         settle_layout(fig)
         fig.savefig(path, metadata={"Software": None})

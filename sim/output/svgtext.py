@@ -2,8 +2,8 @@
 
 Matplotlib names clip paths and markers by a hash that includes object addresses (``svg.hashsalt``
 fixes only the salt), so two renderings of the same figure differ in their ids. ``figure_svg``
-renumbers every such id in order of appearance and ``settle_layout`` pins the layout, which
-makes the bytes reproducible;
+renumbers every such id in order of appearance, which (with the layout pinned by
+``style.settle_layout``) makes the bytes reproducible;
 ``inline`` prepares an SVG document for an HTML page: no XML prolog, no metadata, ids prefixed
 per figure (two inline SVGs share one id space), scalable to the page's width, and labelled for
 screen readers (``role="img"``, a ``<title>``).
@@ -22,31 +22,11 @@ _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _ANY_ID = re.compile(r'(\bid="|url\(#|href="#)([A-Za-z][\w.\-]*)')
 _SIZE = re.compile(r'\s(width|height)="[\d.]+pt"')
-_POSITION_STEP = 1e-5  # of the figure's width or height: a hundredth of a pixel or less
-
-
-def settle_layout(fig: Figure) -> None:
-    """Lay ``fig`` out once and pin every axes where the layout put it, rounded to
-    ``_POSITION_STEP`` of the figure, so that every later rendering (PNG, SVG, inline) draws
-    the same positions.
-
-    Constrained layout solves for the axes' positions at every draw, and its solver's last
-    digits vary from one solution to the next (sweep plots' tick labels moved by 1e-6 points
-    between renderings of the same store); rounding its answer and turning the engine off
-    makes the bytes reproducible. A figure without a layout engine is left as it is."""
-    if fig.get_layout_engine() is None:
-        return
-    fig.canvas.draw()
-    for ax in fig.axes:
-        x0, y0, width, height = (round(v / _POSITION_STEP) * _POSITION_STEP
-                                 for v in ax.get_position(original=False).bounds)
-        ax.set_position((x0, y0, width, height))
-    fig.set_layout_engine("none")
 
 
 def figure_svg(fig: Figure) -> str:
-    """``fig`` as an SVG document with reproducible ids and layout (module docstring)."""
-    settle_layout(fig)
+    """``fig`` as an SVG document with reproducible ids (module docstring); lay it out with
+    ``style.settle_layout`` first."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     return renumber_ids(buffer.getvalue().decode("utf-8"))

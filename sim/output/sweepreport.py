@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sim import __version__
 from sim.output import style
 from sim.output.report import assumption_rows, environment, value_text
-from sim.output.svgtext import figure_svg, inline
+from sim.output.svgtext import inline
 from sim.output.sweepplots import curves_figure, metric_figure
 from sim.output.sweepview import SweepView, metric_label
 from sim.sweep.stats import CONFIDENCE, point_stats
@@ -106,7 +106,7 @@ def _plots(view: SweepView, metrics: list[str]) -> list[dict[str, Any]]:
             figures += [(f"metric-{m}", metric_label(m)[0],
                          metric_figure(view, m, view.varying()[0])) for m in metrics]
         for prefix, title, figure in figures:
-            svg = inline(figure_svg(figure), prefix, title)
+            svg = inline(style.svg(figure), prefix, title)
             shown.append({"title": title, "svg": Markup(svg)})
     return shown
 
