@@ -41,6 +41,7 @@ from sim.errors import (
 # whole simulator for every `itlsim --help`
 EVENT_LOG_FORMATS = ("jsonl", "parquet", "none")
 ENGINES = ("agents", "cohort")  # sim.fleet.run.ENGINES, the same way
+DEFAULT_ENGINE = "agents"  # sim.fleet.run.DEFAULT_ENGINE, the same way
 
 
 def write_crash_report(error: BaseException, argv: list[str]) -> str:
@@ -148,7 +149,8 @@ _WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
                         help="Local worker processes (default: every core).")
 _SCHEDULER = click.option("--scheduler", metavar="ADDRESS", default=None,
                           help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
-_ENGINE = click.option("--engine", type=click.Choice(ENGINES), default="agents", show_default=True,
+_ENGINE = click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE,
+                       show_default=True,
                        help="agents: a SimPy agent per phone boot (the reference); cohort: the "
                             "phones of a reset boot together where that is exact (faster).")
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True,

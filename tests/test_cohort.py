@@ -242,11 +242,11 @@ def test_the_cli_offers_every_engine(tmp_path: Path):
     """``--engine`` offers ``ENGINES``, and a run says in ``run.json`` which one it used."""
     from click.testing import CliRunner
 
-    from sim.cli import ENGINES as CLI_ENGINES
+    from sim import cli
     from sim.cli import main
-    from sim.fleet.run import ENGINES
+    from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 
-    assert CLI_ENGINES == ENGINES
+    assert (cli.ENGINES, cli.DEFAULT_ENGINE) == (ENGINES, DEFAULT_ENGINE)
     path = ROOT / "scenarios" / "megacluster.toml"
     result = CliRunner().invoke(main, ["run", str(path), "--engine", "cohort", "--quiet",
                                        "--out", str(tmp_path), "--set", "phones.0.count=50",

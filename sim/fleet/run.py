@@ -58,6 +58,7 @@ from sim.scenario.scenario import Scenario
 STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "retry", "tvs",
            "tftp_restart", "availability", "remote", "visit", "reprovision", "phase", "cohort")
 ENGINES = ("agents", "cohort")
+DEFAULT_ENGINE = "agents"
 """``agents``: a SimPy agent per phone boot (the reference); ``cohort``: the phones of a reset
 boot together as arrays where that is exact, agents elsewhere (``sim.fleet.cohort``)."""
 
@@ -81,7 +82,7 @@ class RunResult:
     wall_time: float
     loop_time: float
     states: tuple[str, ...] = field(default=STATES)
-    engine: dict[str, Any] = field(default_factory=lambda: {"name": "agents"})
+    engine: dict[str, Any] = field(default_factory=lambda: {"name": DEFAULT_ENGINE})
     """The engine and, for ``cohort``, how many resets it booted each way (``run.json``)."""
 
     @property
@@ -147,7 +148,7 @@ def _rows(times: np.ndarray, counts: np.ndarray) -> list[tuple[float, tuple[int,
 
 
 def simulate(scenario: Scenario, *, progress: Callable[[float], None] | None = None,
-             engine: str = "agents") -> RunResult:
+             engine: str = DEFAULT_ENGINE) -> RunResult:
     """Run ``scenario`` to its duration on ``engine`` (``ENGINES``) and collect the results
     (garbage collection paused: ``gc_paused``)."""
     with gc_paused():

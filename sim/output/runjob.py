@@ -9,7 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.fleet import budget
-from sim.fleet.run import RunResult, gc_paused, simulate
+from sim.fleet.run import DEFAULT_ENGINE, RunResult, gc_paused, simulate
 from sim.output.publish import Published
 from sim.output.runfolder import run_id, write_run
 from sim.scenario.scenario import load_scenario, scenario_hash
@@ -26,7 +26,7 @@ class RunOutput:
 def run_scenario(path: str, *, seed: int | None = None, overrides: Iterable[str] = (),
                  out: str = "results", progress: bool = True, event_log: str = "jsonl",
                  max_memory: int | None = None, max_output: int | None = None,
-                 engine: str = "agents") -> RunOutput:
+                 engine: str = DEFAULT_ENGINE) -> RunOutput:
     """Run the scenario in ``path`` and publish ``out/<scenario>/<run id>/``.
 
     A run that would need more than ``max_memory`` (default: ``budget.default_memory_limit``)

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ConfigError
+from sim.fleet.run import DEFAULT_ENGINE
 from sim.scenario.durations import parse_duration
 from sim.scenario.names import folder_name
 from sim.scenario.overrides import set_key
@@ -161,7 +162,7 @@ class SweepSpec:
     points: tuple[Point, ...]
     dropped: int
     source: TomlSource
-    engine: str = "agents"  # the fleet engine of every run (``sim.fleet.run.ENGINES``)
+    engine: str = DEFAULT_ENGINE  # the fleet engine of every run (``sim.fleet.run.ENGINES``)
 
     def scenario(self, point: Point) -> Scenario:
         """The point's scenario; a value the scenario rejects is reported at its parameter."""

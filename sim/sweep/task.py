@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from sim.fleet.run import simulate
+from sim.fleet.run import DEFAULT_ENGINE, simulate
 from sim.fleet.timeline import Marker
 from sim.scenario.scenario import Scenario, scenario_from_dict, scenario_hash
 from sim.sweep.provenance import Provenance, current
@@ -44,7 +44,7 @@ class Task:
 
     scenario_path: str
     runs: tuple[Run, ...]
-    engine: str = "agents"  # ``sim.fleet.run.ENGINES``
+    engine: str = DEFAULT_ENGINE  # ``sim.fleet.run.ENGINES``
 
 
 @dataclass
@@ -85,7 +85,7 @@ def execute(task: Task) -> list[Outcome]:
     return [execute_run(run, task.scenario_path, task.engine) for run in task.runs]
 
 
-def execute_run(run: Run, scenario_path: str, engine: str = "agents") -> Outcome:
+def execute_run(run: Run, scenario_path: str, engine: str = DEFAULT_ENGINE) -> Outcome:
     """Build and simulate one run's scenario; a failure becomes a ``failed`` outcome."""
     started = time.perf_counter()
     base = _RunFields(point_key=run.point_key, replication=run.replication, seed=run.seed,
