@@ -24,6 +24,8 @@ events of one reset would be.
 from __future__ import annotations
 
 import heapq
+import math
+from array import array
 from collections import deque
 from dataclasses import dataclass
 
@@ -56,88 +58,95 @@ def schedule(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
     return _queued(arrive, resource, duration, capacity)
 
 
-def _peak_holders(starts: np.ndarray, ends: np.ndarray, holds: np.ndarray) -> int:
-    """The most intervals ``[start, end)`` (where ``holds``) open at once; at equal times a
-    start counts before an end (conservative: a tie never hides a full resource)."""
+def _peak_holders(starts: np.ndarray, ends: np.ndarray, holds: np.ndarray, *,
+                  ends_first: bool = False) -> int:
+    """The most intervals ``[start, end)`` (where ``holds``) open at once. At equal times a
+    start counts before an end (conservative: a tie never hides a full resource), or after
+    it with ``ends_first`` (exact slot times, where a slot freed at ``t`` is taken at ``t``)."""
     if not holds.any():
         return 0
     times = np.concatenate((starts[holds], ends[holds]))
     steps = np.concatenate((np.ones(int(holds.sum()), np.int64),
                             -np.ones(int(holds.sum()), np.int64)))
-    order = np.lexsort((-steps, times))
+    order = np.lexsort((steps if ends_first else -steps, times))
     return int(np.cumsum(steps[order]).max())
 
 
 def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
             capacity: list[int]) -> Schedule:
-    """The exact FIFO schedule when some request has to wait: an event loop over the storm.
+    """The exact FIFO schedule when some request has to wait.
 
-    First requests come from the arrivals in time order (a pointer, not the heap), and the
-    delays after a phone's last slot end without an event, so the heap holds only the slots
-    in use and delays between them: small however large the storm."""
+    Requests are taken in the order they are made. A request made at ``t`` takes the slot that
+    frees first, at ``max(t, free)``: every request made before it already holds its slot, so
+    this is first-come-first-served, and a freed slot passing straight to the longest waiter
+    (``Slots.give``) is the same thing. Each resource is a heap of its slots' free times.
+
+    A phone's first request comes from the arrivals in time order (a pointer); its later ones
+    from a heap. A phone that had to queue cannot ask again before its slot starts, and a
+    resource's slots start in request order, so such phones wait in a per-resource FIFO until
+    the clock reaches their start: the heap holds only phones in service or between two slots,
+    small however far the storm overflows. Queue peaks come afterwards from the waits."""
     segments, n = resource.shape
-    res = resource.T.tolist()
-    dur = duration.T.tolist()
-    holds = resource != NONE
-    # after a phone's last slot only delays follow: they end without an event
-    last_slot = np.where(holds.any(axis=0), segments - 1 - np.argmax(holds[::-1], axis=0),
-                         -1).tolist()
-    ends = [[0.0] * segments for _ in range(n)]
-    free = list(capacity)
-    waiting: list[deque[tuple[int, int]]] = [deque() for _ in capacity]
-    peak_in_use = [0] * len(capacity)
-    peak_queue = [0] * len(capacity)
-    served = [0] * len(capacity)
-    heap: list[tuple[float, int, int, int]] = []  # (time, order, phone, k or ~k for a release)
-    order = 0
-
-    def begin(i: int, k: int, now: float) -> None:
-        """Phone ``i`` asks for segment ``k`` (and the ones after it) at ``now``."""
-        nonlocal order
-        mine, lasts = ends[i], last_slot[i]
-        while k < segments:
-            r, d = res[i][k], dur[i][k]
-            if r == NONE:
-                now = mine[k] = now + d
-                if d > 0 and k < lasts:
-                    order += 1
-                    heapq.heappush(heap, (now, order, i, k + 1))
-                    return
-                k += 1
-                continue
-            if free[r]:
-                free[r] -= 1
-                served[r] += 1
-                peak_in_use[r] = max(peak_in_use[r], capacity[r] - free[r])
-                mine[k] = now + d
-                order += 1
-                heapq.heappush(heap, (now + d, order, i, ~k))
-            else:
-                waiting[r].append((i, k))
-                peak_queue[r] = max(peak_queue[r], len(waiting[r]))
-            return
-
+    res = resource.T.ravel().tolist()  # phone i's segment k at i * segments + k
+    dur = duration.T.ravel().tolist()
+    ends = array("d", bytes(8 * n * segments))
+    begins = array("d", bytes(8 * n * segments))
+    free = [[0.0] * c for c in capacity]  # zeros: already heaps
+    pending: list[tuple[float, int, int]] = []  # (request time, order, flat index)
+    # per resource, phones that queued: (slot start, next request time, flat index)
+    queued: list[deque[tuple[float, float, int]]] = [deque() for _ in capacity]
+    order = next_arrival = 0
+    released = math.inf  # the earliest slot start of a phone in ``queued``
     first = np.argsort(arrive, kind="stable")
-    arrivals, who = arrive[first].tolist(), first.tolist()
-    next_arrival = 0
-    while next_arrival < n or heap:
-        if next_arrival < n and (not heap or arrivals[next_arrival] <= heap[0][0]):
-            begin(who[next_arrival], 0, arrivals[next_arrival])
-            next_arrival += 1
+    arrivals, who = [*arrive[first].tolist(), math.inf], (first * segments).tolist()
+    while True:
+        soonest = arrivals[next_arrival]
+        if pending and pending[0][0] < soonest:
+            soonest = pending[0][0]
+        if released <= soonest and released != math.inf:  # these phones' slots have started: they may ask again
+            for q in queued:
+                while q and q[0][0] <= soonest:
+                    _, asks, flat = q.popleft()
+                    order += 1
+                    heapq.heappush(pending, (asks, order, flat))
+            released = min((q[0][0] for q in queued if q), default=math.inf)
             continue
-        now, _, i, k = heapq.heappop(heap)
-        if k >= 0:
-            begin(i, k, now)
-            continue
-        k = ~k
-        r = res[i][k]
-        if waiting[r]:  # the slot passes straight to the longest waiter (``Slots.give``)
-            j, kj = waiting[r].popleft()
-            served[r] += 1
-            ends[j][kj] = now + dur[j][kj]
-            order += 1
-            heapq.heappush(heap, (now + dur[j][kj], order, j, ~kj))
+        if soonest == math.inf:
+            break
+        if soonest < arrivals[next_arrival]:
+            now, _, at = heapq.heappop(pending)
         else:
-            free[r] += 1
-        begin(i, k + 1, now)
-    return Schedule(np.array(ends).T.reshape(segments, n), peak_in_use, peak_queue, served)
+            now, at = soonest, who[next_arrival]
+            next_arrival += 1
+        last = at - at % segments + segments
+        r, asked = res[at], now
+        if r != NONE:  # the request: the slot that frees first
+            slots = free[r]
+            started = slots[0] if slots[0] > now else now
+            begins[at] = started
+            ends[at] = now = started + dur[at]
+            heapq.heapreplace(slots, now)
+            at += 1
+        while at < last:  # delays up to the next request, or to the end
+            if res[at] != NONE:
+                if r != NONE and started > asked:  # it waits for its slot to start first
+                    queued[r].append((started, now, at))
+                    released = min(released, started)
+                else:
+                    order += 1
+                    heapq.heappush(pending, (now, order, at))
+                break
+            begins[at] = now
+            ends[at] = now = now + dur[at]
+            at += 1
+    shape = (n, segments)
+    end = np.frombuffer(ends).reshape(shape).T
+    begin = np.frombuffer(begins).reshape(shape).T
+    asked_at = np.vstack((arrive[np.newaxis], end[:-1]))
+    holds = [resource == r for r in range(len(capacity))]
+    return Schedule(
+        np.ascontiguousarray(end),
+        [_peak_holders(begin, end, h, ends_first=True) for h in holds],
+        [_peak_holders(asked_at, begin, h & (begin > asked_at), ends_first=True)
+         for h in holds],
+        [int(h.sum()) for h in holds])
