@@ -28,50 +28,30 @@ technicians, retries, offline returns) runs as per-phone agents, so every scenar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.cluster.cluster import Node
-from sim.cluster.phone import Decision, PhoneTrust
-from sim.cluster.served import ServedFiles, SignedConfig
+from sim.cluster.phone import PhoneTrust
 from sim.fleet.model import Agent, FleetModel, outcome
 from sim.fleet.phones import Phone
 from sim.fleet.services import Slots
 from sim.fleet.slots import NONE, schedule
+from sim.fleet.storm import (
+    REGISTER,
+    TFTP_CONFIG,
+    TFTP_FILES,
+    TVS_CONFIG,
+    TVS_CTL,
+    TVS_ITL,
+    Case,
+    Storm,
+)
 
-# segments of a boot after the hardware delay (sim.fleet.slots): TFTP for the CTL request and
-# the ITL, TVS for the CTL, TVS for the ITL, TFTP for the config, TVS for it, registration
-TFTP_FILES, TVS_CTL, TVS_ITL, TFTP_CONFIG, TVS_CONFIG, REGISTER = range(6)
-# when a case's decision is taken: the end of the segment before it
-DECIDED_AFTER = {"ctl": TFTP_FILES, "itl": TVS_CTL, "config": TFTP_CONFIG}
-
-
-@dataclass
-class Case:
-    """What every phone of one case (same installed files, population, TFTP server) does:
-    the engine's decisions, taken once, and what the phone holds afterwards."""
-
-    node: Node
-    served: ServedFiles
-    ctl: tuple[Decision, bool]
-    itl: tuple[Decision, bool]
-    config: tuple[Decision, bool]
-    installed_ctl: Any
-    installed_itl: Any
-    new_config: SignedConfig | None
-    tvs_node: str | None
-    result: tuple[bool, str, bool]  # ``model.outcome``: trusted, reason, through TVS
-    state: str  # the settled state of a trusted phone (unsecured with the empty ITL, P6)
-    # TVS-cached certificates the boot leaves: (identity, stage that cached it, public key)
-    cached: list[tuple[Any, str, bytes]] = field(default_factory=list)
-
-    @property
-    def locks(self) -> bool:
-        return not self.result[0]
+TRUST = attrgetter("trust")
 
 
 class CohortModel(FleetModel):
@@ -90,7 +70,7 @@ class CohortModel(FleetModel):
 
     def reboot_all(self, phones: list[Phone], reason: str) -> int:
         """Restart now; how they boot is decided once this instant is over (``_at_end``)."""
-        restarted = [phone for phone in phones if self.restart(phone, reason)]
+        restarted = self.restart_all(phones, reason)
         if restarted and not self._pending:
             self._after_this_instant()
         self._pending.extend(zip(restarted, [p.epoch for p in restarted],
@@ -144,21 +124,19 @@ class CohortModel(FleetModel):
         horizon = self._next_event()
         if horizon <= arrive.min():
             return False
-        index: dict[tuple, int] = {}
+        keys = [(id(trust.itl), id(trust.ctl), trust.itl_support, phone.group.index,
+                 id(phone.config)) for phone, trust in
+                zip(phones, map(TRUST, phones), strict=True)]
+        first = dict(zip(reversed(keys), reversed(phones), strict=True))  # a phone per case
+        index = {key: c for c, key in enumerate(dict.fromkeys(keys))}  # cases as they come
         cases: list[Case] = []
-        case_of = []
-        for phone in phones:
-            trust = phone.trust
-            key = (id(trust.itl), id(trust.ctl), trust.itl_support, phone.group.index,
-                   id(phone.config))
-            if key not in index:
-                case = self._case(phone)
-                if case is None or (case.locks and self.hands_on):
-                    return False
-                index[key] = len(cases)
-                cases.append(case)
-            case_of.append(index[key])
-        storm = self._plan(phones, cases, np.array(case_of), arrive)
+        for key in index:
+            case = self._case(first[key])
+            if case is None or (case.locks and self.hands_on):
+                return False
+            cases.append(case)
+        case_of = np.fromiter(map(index.__getitem__, keys), np.int64, len(keys))
+        storm = self._plan(phones, cases, case_of, arrive)
         if storm.last >= horizon:
             return False
         storm.start()
@@ -254,62 +232,4 @@ class CohortModel(FleetModel):
             slots.peak_in_use = max(slots.peak_in_use, peak)
             slots.peak_queue = max(slots.peak_queue, queue)
             slots.served += served
-        return Storm(self, phones, [cases[c] for c in case_of.tolist()], result.ends)
-
-
-class Storm:
-    """A storm in flight: its phones settle at their own times, in time order, each before
-    any SimPy event that comes later (``drain``)."""
-
-    def __init__(self, model: CohortModel, phones: list[Phone], cases: list[Case],
-                 ends: np.ndarray):
-        self.model = model
-        self.phones = phones
-        self.cases = cases
-        self.ends = ends
-        self.epochs = [phone.epoch for phone in phones]
-        self.order = np.argsort(ends[REGISTER], kind="stable").tolist()
-        self.settle_at = ends[REGISTER][self.order].tolist()
-        self.last = self.settle_at[-1]
-        self.next = 0
-        self._event = simpy.Event(model.env)
-        self._event._ok = True
-        self._event._value = None
-
-    def start(self) -> None:
-        self._wake(self.settle_at[0])
-
-    def _wake(self, at: float) -> None:
-        env = self.model.env
-        self._event.callbacks = [self.drain]
-        env.schedule(self._event, NORMAL, at - env.now)
-
-    def drain(self, _event: simpy.Event) -> None:
-        """Settle every phone due before the next other event, moving the clock to each one's
-        time (forward only, as SimPy would); wait again when another event comes first."""
-        env = self.model.env
-        while self.next < len(self.order):
-            at = self.settle_at[self.next]
-            if at >= env.peek():
-                self._wake(at)
-                return
-            env._now = at  # SimPy's clock: the settle happens at its own instant
-            self._settle(self.order[self.next])
-            self.next += 1
-
-    def _settle(self, i: int) -> None:
-        """What the agent would have done to phone ``i`` by the end of its boot."""
-        phone, case, model = self.phones[i], self.cases[i], self.model
-        if phone.epoch != self.epochs[i]:
-            return
-        trust = phone.trust
-        phone.tftp_used = case.node.name
-        trust.ctl = case.installed_ctl
-        if case.installed_itl is not trust.itl:
-            trust.install_itl(case.installed_itl)
-        for identity, stage, key in case.cached:
-            trust.tvs_cache[identity] = (float(self.ends[DECIDED_AFTER[stage], i])
-                                         + model.tvs_cache_seconds, key)
-        if case.new_config is not None:
-            phone.config = case.new_config
-        model.conclude(phone, *case.result, case.state)
+        return Storm(self, phones, cases, case_of, result.ends)

@@ -22,6 +22,8 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 OFFLINE, BOOTING, TRUSTED, LOCKED, UNSECURED = "offline", "booting", "trusted", "locked", \
     "unsecured"
 STATES = (TRUSTED, LOCKED, BOOTING, OFFLINE, UNSECURED)
@@ -122,8 +124,7 @@ class Collector:
             self.unregister(now, old, new)
         reason_id = self._reason_ids.get(reason)
         if reason_id is None:
-            reason_id = self._reason_ids[reason] = len(self.reason_names)
-            self.reason_names.append(reason)
+            reason_id = self.reason_id(reason)
         self.log_time.append(now)
         self.log_phone.append(phone)
         self.log_old.append(STATE_INDEX[old])
@@ -133,6 +134,42 @@ class Collector:
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
             if counts[LOCKED] > self.locked_peak:
                 self.locked_peak = counts[LOCKED]
+
+    def changes(self, times: np.ndarray, phones: np.ndarray, olds: np.ndarray,
+                news: np.ndarray, reasons: np.ndarray, clusters: np.ndarray) -> None:
+        """``change`` for many phones at once, in their order, as columns: times, phone
+        indices, state indices before and after (``STATE_INDEX``), reason ids
+        (``reason_id``), clusters (a storm's restarts or settles, ``sim.fleet.storm``); none
+        of the phones counted as unregistered."""
+        if self.clusters:
+            self.log_cluster.frombytes(clusters.astype(np.int8).tobytes())
+        self.log_time.frombytes(times.astype(np.float64).tobytes())
+        self.log_phone.frombytes(phones.astype(self.log_phone.typecode).tobytes())
+        self.log_old.frombytes(olds.astype(np.int8).tobytes())
+        self.log_new.frombytes(news.astype(np.int8).tobytes())
+        self.log_reason.frombytes(reasons.astype(self.log_reason.typecode).tobytes())
+        delta = np.bincount(news, minlength=len(STATES)) - np.bincount(olds,
+                                                                        minlength=len(STATES))
+        locked = STATE_INDEX[LOCKED]
+        before = self.counts[LOCKED]
+        for state, moved in zip(STATES, delta.tolist(), strict=True):
+            self.counts[state] += moved
+        into = news == locked
+        if into.any():  # the most locked at once: the running count along the changes
+            steps = into.astype(np.int64) - (olds == locked)
+            self.locked_peak = max(self.locked_peak, before + int(np.cumsum(steps).max()))
+            for reason, count in zip(*np.unique(reasons[into], return_counts=True),
+                                     strict=True):
+                name = self.reason_names[reason]
+                self.reasons[name] = self.reasons.get(name, 0) + int(count)
+
+    def reason_id(self, reason: str) -> int:
+        """The number of ``reason`` in the log's columns, given on its first use."""
+        found = self._reason_ids.get(reason)
+        if found is None:
+            found = self._reason_ids[reason] = len(self.reason_names)
+            self.reason_names.append(reason)
+        return found
 
     def place(self, phone: int, state: str) -> None:
         """Count phone ``phone`` entering the run in ``state`` (no log line: it is the start).

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
+import numpy as np
 import simpy
 from simpy.events import NORMAL
 
@@ -24,7 +25,15 @@ from sim.cluster.estate import Estate
 from sim.cluster.phone import TVS_CACHE_SECONDS, Decision, is_empty_itl
 from sim.cluster.served import ServedFiles
 from sim.cluster.tftp import served_config
-from sim.fleet.collector import BOOTING, LOCKED, OFFLINE, TRUSTED, UNSECURED, Collector
+from sim.fleet.collector import (
+    BOOTING,
+    LOCKED,
+    OFFLINE,
+    STATE_INDEX,
+    TRUSTED,
+    UNSECURED,
+    Collector,
+)
 from sim.fleet.memo import PerObject
 from sim.fleet.phones import Group, Phone
 from sim.fleet.registration import Registration
@@ -125,6 +134,8 @@ class FleetModel:
     def registered_to(self, cluster: Cluster) -> Iterator[Phone]:
         """The phones registered to ``cluster`` (P9), in index order, as they are reached: the
         ones its resets reach (P9a). Lazy, so a reset of the whole fleet builds no list."""
+        if not self.estate.several:  # every config is of the only cluster
+            return (phone for phone in self.phones if phone.registered)
         return (phone for phone in self.phones
                 if phone.registered and self.config_cluster(phone) is cluster)
 
@@ -153,18 +164,34 @@ class FleetModel:
     def reboot_all(self, phones: list[Phone], reason: str) -> int:
         """Restart ``phones`` at one instant (a CUCM reset, A1b, A11); how many restarted.
         The cohort engine boots them together (``sim.fleet.cohort``)."""
-        return sum(self.reboot(phone, reason) for phone in phones)
+        restarted = self.restart_all(phones, reason)
+        for phone in restarted:
+            self.boot(phone, self.sample["hardware"]())
+        return len(restarted)
 
     def restart(self, phone: Phone, reason: str) -> bool:
         """A restart's bookkeeping: a new epoch (abandons what is in progress), unregistered,
         booting. ``False`` for a phone switched off or cut off (the restart never reaches it)."""
-        if not phone.online or phone.group.partitioned:
-            return False
-        phone.epoch += 1
-        if phone.registered is not None:
-            self.registration.set(phone, None)
-        self.set_state(phone, BOOTING, reason)
-        return True
+        return bool(self.restart_all([phone], reason))
+
+    def restart_all(self, phones: list[Phone], reason: str) -> list[Phone]:
+        """``restart`` for many phones at this instant, the state changes logged at once (a
+        reset of 10^5 phones, A1b); the ones that restarted, in order."""
+        restarted = [phone for phone in phones if phone.online and not phone.group.partitioned]
+        self.registration.unset_all(restarted)
+        changed = [phone for phone in restarted if phone.state != BOOTING]
+        count = len(changed)
+        if count:
+            self.collector.changes(
+                np.full(count, self.env.now), np.array([p.index for p in changed], np.int64),
+                np.array([STATE_INDEX[p.state] for p in changed], np.int64),
+                np.full(count, STATE_INDEX[BOOTING]),
+                np.full(count, self.collector.reason_id(reason)),
+                np.array([p.group.cluster for p in changed], np.int64))
+        for phone in restarted:
+            phone.epoch += 1
+            phone.state = BOOTING
+        return restarted
 
     def boot(self, phone: Phone, hardware: float) -> None:
         """The boot of a restarted phone, as an agent, after ``hardware`` seconds."""
@@ -256,17 +283,28 @@ class FleetModel:
         """Settle ``phone``: trusted (or unsecured, ``state`` when the caller knows it) or
         locked (P7); then registration (P9). ``via_tvs``: a recovery took a file through
         TVS (P5)."""
+        self.set_state(phone, self.outcome_state(phone, trusted, via_tvs, state), reason)
+        self.after_settling(phone, trusted)
+
+    def outcome_state(self, phone: Phone, trusted: bool, via_tvs: bool,
+                      state: str | None = None) -> str:
+        """The first half of ``conclude``: the phone's status message and lock flags after
+        its boot (P7), a recovery counted; the state it settles in (not set yet)."""
         if trusted:
             phone.trust.status = ""
             if phone.locked:
                 phone.locked = False
                 phone.recovered_by_tvs = via_tvs
                 self.collector.recovered(self.env.now, phone.fixed_by_hand)
-            self.set_state(phone, state or self.settled_state(phone), reason)
-        else:
-            phone.trust.fail()  # P7: "Trust List Update Failed"
-            phone.was_locked = phone.locked = True
-            self.set_state(phone, LOCKED, reason)
+            return state or self.settled_state(phone)
+        phone.trust.fail()  # P7: "Trust List Update Failed"
+        phone.was_locked = phone.locked = True
+        return LOCKED
+
+    def after_settling(self, phone: Phone, trusted: bool) -> None:
+        """The second half of ``conclude``, once the state is set: a locked phone joins the
+        technicians' list; the phone registers or waits to (P9)."""
+        if not trusted:
             for callback in self.on_lock:
                 callback(phone)
         self.registration.register(phone, trusted)

@@ -86,11 +86,25 @@ class Registration:
             self.collector.registered(self.env.now, where if was is True else NONE,
                                       where if registered is True else NONE)
 
+    def unset_all(self, phones: list[Phone]) -> None:
+        """``set(phone, None)`` for each of ``phones`` (a reset restarting them)."""
+        for phone in phones:
+            if phone.registered is not None:
+                self.set(phone, None)
+
     def register(self, phone: Phone, trusted: bool) -> None:
-        """After a boot: register if allowed (a locked phone only under the assumption
-        ``locked_phones_register``) and a CallManager answers; else wait to retry."""
+        """After a boot: register if ``registers`` says so, else wait to retry."""
+        self.settle(phone, self.registers(phone, trusted))
+
+    def registers(self, phone: Phone, trusted: bool) -> bool:
+        """Whether ``phone`` registers after a boot now: if allowed (a locked phone only under
+        the assumption ``locked_phones_register``) and a CallManager answers. The same for
+        every phone of one storm's case (``sim.fleet.storm``)."""
         allowed = trusted or self.estate.first.assumptions.locked_phones_register
-        registered = allowed and self.callmanager(phone) is not None
+        return allowed and self.callmanager(phone) is not None
+
+    def settle(self, phone: Phone, registered: bool) -> None:
+        """A booted phone registered, or not and waiting to retry."""
         self.set(phone, registered)
         if not registered:
             self.wait(phone)

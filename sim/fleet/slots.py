@@ -103,7 +103,8 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
         soonest = arrivals[next_arrival]
         if pending and pending[0][0] < soonest:
             soonest = pending[0][0]
-        if released <= soonest and released != math.inf:  # these phones' slots have started: they may ask again
+        if released <= soonest and released != math.inf:
+            # the phones whose slots have started by then may ask again
             for q in queued:
                 while q and q[0][0] <= soonest:
                     _, asks, flat = q.popleft()
