@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 NONE = -1  # a segment that holds no resource: a plain delay, or skipped when it lasts 0 s
+PARKED_BLOCK = 64  # queued phones moved to the request heap at once (``_queued``)
 
 
 @dataclass
@@ -65,11 +66,14 @@ def _peak_holders(starts: np.ndarray, ends: np.ndarray, holds: np.ndarray, *,
     it with ``ends_first`` (exact slot times, where a slot freed at ``t`` is taken at ``t``)."""
     if not holds.any():
         return 0
-    times = np.concatenate((starts[holds], ends[holds]))
-    steps = np.concatenate((np.ones(int(holds.sum()), np.int64),
-                            -np.ones(int(holds.sum()), np.int64)))
-    order = np.lexsort((steps if ends_first else -steps, times))
-    return int(np.cumsum(steps[order]).max())
+    count = int(holds.sum())
+    up, down = np.ones(count, np.int64), -np.ones(count, np.int64)
+    # a stable sort by time keeps the order of the concatenation at equal times
+    if ends_first:
+        times, steps = np.concatenate((ends[holds], starts[holds])), np.concatenate((down, up))
+    else:
+        times, steps = np.concatenate((starts[holds], ends[holds])), np.concatenate((up, down))
+    return int(np.cumsum(steps[np.argsort(times, kind="stable")]).max())
 
 
 def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
@@ -105,11 +109,12 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
             soonest = pending[0][0]
         if released <= soonest and released != math.inf:
             # the phones whose slots have started by then may ask again
-            for q in queued:
-                while q and q[0][0] <= soonest:
-                    _, asks, flat = q.popleft()
-                    order += 1
-                    heapq.heappush(pending, (asks, order, flat))
+            for q in queued:  # a block at a time: the heap stays small, min() runs seldom
+                if q and q[0][0] <= soonest:
+                    for _ in range(min(len(q), PARKED_BLOCK)):
+                        _, asks, flat = q.popleft()
+                        order += 1
+                        heapq.heappush(pending, (asks, order, flat))
             released = min((q[0][0] for q in queued if q), default=math.inf)
             continue
         if soonest == math.inf:
@@ -132,7 +137,8 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
             if res[at] != NONE:
                 if r != NONE and started > asked:  # it waits for its slot to start first
                     queued[r].append((started, now, at))
-                    released = min(released, started)
+                    if started < released:
+                        released = started
                 else:
                     order += 1
                     heapq.heappush(pending, (now, order, at))
