@@ -16,11 +16,12 @@ not in that count is registered; a booting or switched-off phone never is.
 
 from __future__ import annotations
 
-import heapq
 import json
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -207,16 +208,19 @@ class Collector:
         self.operation_log.append((now, entry))
 
     def event_lines(self, phone_names: list[str], populations: list[str]) -> Iterator[str]:
-        """The event log as JSON lines, operations and phone changes merged in time order
-        (operations first at equal times: they cause the changes), one at a time.
+        """The event log as JSON lines, one at a time (``event_blocks``)."""
+        return chain.from_iterable(self.event_blocks(phone_names, populations))
 
-        Phone lines are formatted directly (480,000 of them in a large run), with every name
+    def event_blocks(self, phone_names: list[str], populations: list[str],
+                     size: int = 65536) -> Iterator[list[str]]:
+        """The event log as JSON lines in blocks of at most ``size``: operations and phone
+        changes merged in time order (operations first at equal times: they cause the
+        changes; the operations are few, so each is slotted in by bisection).
+
+        Phone lines are formatted directly (millions of them in a large run), with every name
         JSON-escaped once per distinct name, so a quote or backslash in a population name
         still gives valid JSON; times are exact (``exact``). With several clusters a phone
         line starts with the cluster whose TFTP servers its option 150 gives."""
-        ops = ((t, 0, i, json.dumps({"t": exact(t), "kind": "operation", **entry},
-                                    sort_keys=True, ensure_ascii=False))
-               for i, (t, entry) in enumerate(self.operation_log))
         quoted = {name: _quoted(name) for name in set(populations)}
         population_of = [quoted[name] for name in populations]
         phone_of = [_quoted(name) for name in phone_names]
@@ -224,11 +228,23 @@ class Collector:
         states = [_quoted(state) for state in STATES]
         where = [f'"cluster": {_quoted(name)}, ' for name in self.clusters] or [""]
         clusters = self.log_cluster if self.clusters else bytes(len(self.log_time))
-        phones = (
-            (t, 1, i, f'{{{where[c]}"from": {states[old]}, "kind": "phone", "phone": '
-                      f'{phone_of[p]}, "population": {population_of[p]}, '
-                      f'"reason": {reasons[r]}, "t": {exact(t)}, "to": {states[new]}}}')
-            for i, (t, p, old, new, r, c) in enumerate(zip(
-                self.log_time, self.log_phone, self.log_old, self.log_new, self.log_reason,
-                clusters, strict=True)))
-        return (line for *_, line in heapq.merge(ops, phones))
+
+        def phones(first: int, end: int) -> Iterator[list[str]]:
+            for lo in range(first, end, size):
+                hi = min(lo + size, end)
+                yield [f'{{{where[c]}"from": {states[old]}, "kind": "phone", "phone": '
+                       f'{phone_of[p]}, "population": {population_of[p]}, '
+                       f'"reason": {reasons[r]}, "t": {exact(t)}, "to": {states[new]}}}'
+                       for t, p, old, new, r, c in zip(
+                           self.log_time[lo:hi], self.log_phone[lo:hi], self.log_old[lo:hi],
+                           self.log_new[lo:hi], self.log_reason[lo:hi], clusters[lo:hi],
+                           strict=True)]
+
+        start = 0
+        for t, entry in self.operation_log:
+            before = bisect_left(self.log_time, t, start)
+            yield from phones(start, before)
+            yield [json.dumps({"t": exact(t), "kind": "operation", **entry}, sort_keys=True,
+                              ensure_ascii=False)]
+            start = before
+        yield from phones(start, len(self.log_time))

@@ -42,7 +42,9 @@ def write_event_log(result: RunResult, folder: Path, fmt: str = "jsonl") -> Path
     path = folder / FILES[fmt]
     if fmt == "jsonl":
         with open(path, "w", encoding="utf-8") as handle:
-            handle.writelines(line + "\n" for line in result.event_lines)
+            for block in result.collector.event_blocks(result.phone_names, result.populations):
+                handle.write("\n".join(block))
+                handle.write("\n")
     else:
         _write_parquet(result, path)
     return path
