@@ -9,9 +9,7 @@ purpose, so the same scenario and seed give the same result, byte for byte.
 from __future__ import annotations
 
 import gc
-import hashlib
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,13 +22,12 @@ import simpy
 from sim.cluster import tftp
 from sim.cluster.cluster import P12File, SftpServer
 from sim.cluster.estate import Estate
-from sim.cluster.observe import itl_file_status, recoverable_by_bulk_reset
 from sim.cluster.served import ConfigProfile
 from sim.cluster.variants import itl_variants
 from sim.cluster.versions import parse_firmware, sends_devicetlinfo
 from sim.fleet.cohort import CohortModel
 from sim.fleet.collector import STATES, Collector
-from sim.fleet.memo import PerObject
+from sim.fleet.devicetlinfo import DeviceTLInfo, devicetlinfo
 from sim.fleet.model import FleetModel
 from sim.fleet.phones import (
     Group,
@@ -77,7 +74,7 @@ class RunResult:
     collector: Collector
     phone_names: list[str]
     populations: list[str]
-    devicetlinfo: list[tuple[str | bool, ...]]
+    devicetlinfo: DeviceTLInfo
     markers: list[Marker]
     wall_time: float
     loop_time: float
@@ -188,10 +185,9 @@ def _simulate(scenario: Scenario, progress: Callable[[float], None] | None,
     loop_time = time.perf_counter() - loop_started
     simulated_events = next(env._eid)  # SimPy's running event id: events scheduled so far
     names = device_names(scenario.populations, scenario.inventory)
-    report = _devicetlinfo(model, names)
-    summary = summarise(model, scenario, simulated_events,
-                        Counter(str(row[DEVICETLINFO_STATUS]) for row in report),
-                        sum(row[DEVICETLINFO_RECOVERABLE] is False for row in report))
+    report = devicetlinfo(model, names)
+    summary = summarise(model, scenario, simulated_events, report.statuses(),
+                        report.not_recoverable())
     used = {"name": engine, "storms": model.storms} if isinstance(model, CohortModel) else \
         {"name": engine}
     return RunResult(scenario, summary, model.collector, names, [p.group.name for p in phones],
@@ -324,40 +320,3 @@ def _progress(env: simpy.Environment, step: float, until: float,
         if now > env.now:
             yield env.timeout(now - env.now)
         progress(env.now)
-
-
-DEVICETLINFO_STATUS = 5  # the ITL File Status column of a report row
-DEVICETLINFO_RECOVERABLE = 6  # its "recoverable by bulk reset" column
-
-
-def _hashed(digest: bytes | None) -> tuple[bytes | None, str]:
-    return digest, digest.hex() if digest else ""
-
-
-def _devicetlinfo(model: FleetModel, names: list[str]) -> list[tuple[str | bool, ...]]:
-    """Per phone: its ITL hash against the hash the database keeps for the TFTP server it used
-    last, CUCM 14's status (O2, O2a: reported at registration by firmware 9.4(1)+), whether a
-    bulk reset would recover it (A4) and whether it is registered (P9). Hashes are computed
-    once per distinct file."""
-    estate = model.estate
-    # (digest, hex text) once per distinct file and per TFTP server: the rows share the text
-    mine_of = PerObject(lambda tl: _hashed(hashlib.sha1(tl.raw).digest() if tl else None))
-    theirs_of = {name: _hashed(digest) for cluster in estate.clusters.values()
-                 for name, digest in cluster.itl_hashes.items()}
-    recoverable: dict[tuple[int, int, bool, str], bool] = {}  # the files are shared objects
-    rows: list[tuple[str | bool, ...]] = []
-    for phone, name in zip(model.phones, names, strict=True):
-        node, trust = phone.tftp_used, phone.trust
-        (mine, mine_hex), (theirs, theirs_hex) = mine_of(trust.itl), theirs_of.get(
-            node, (None, ""))
-        reported = phone.registered is True and phone.group.reports_devicetlinfo
-        key = (id(trust.itl), id(trust.ctl), trust.itl_support, node)
-        if key not in recoverable:
-            recoverable[key] = recoverable_by_bulk_reset(trust, estate.cluster_of(node),
-                                                         estate.nodes[node])
-        rows.append((
-            name, phone.group.name, node, mine_hex, theirs_hex,
-            itl_file_status(mine, theirs, reported=reported),
-            recoverable[key], phone.state, phone.registered is True,
-        ))
-    return rows

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import platform
 import textwrap
@@ -31,6 +32,7 @@ from sim import __version__
 from sim.errors import ConfigError
 from sim.fleet.clusterstats import cluster_series
 from sim.fleet.collector import exact
+from sim.fleet.devicetlinfo import DeviceTLInfo
 from sim.fleet.run import RunResult
 from sim.output.certprovenance import certificate_provenance
 from sim.output.eventlog import write_event_log
@@ -66,7 +68,7 @@ def _write_all(result: RunResult, folder: Path, provenance: dict[str, Any],
     write_csv(folder / "recoveries.csv", ("time_s", "method", "phones"),
               recoveries_rows(result))
     write_event_log(result, folder, event_log)
-    write_csv(folder / "devicetlinfo.csv", DEVICETLINFO_HEADER, result.devicetlinfo)
+    write_devicetlinfo(folder / "devicetlinfo.csv", result.devicetlinfo)
     if result.collector.clusters:
         write_csv(folder / "clusters.csv", ("time_s", "cluster", "option150", "registered"),
                   clusters_rows(result))
@@ -102,6 +104,38 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         writer.writerows([_cell(value) for value in row] for row in rows)
+
+
+def write_devicetlinfo(path: Path, report: DeviceTLInfo) -> None:
+    """``devicetlinfo.csv`` as ``write_csv`` would write the report's rows: each kind's
+    columns are formatted once, then a phone's line is its name and its kind's text."""
+    kinds = [_csv_line(kind) for kind in report.kinds]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(_csv_line(DEVICETLINFO_HEADER))
+        for first in range(0, len(report), BLOCK):
+            handle.write("".join([
+                f"{_csv_line((name, '')).removesuffix(END) if _needs_quotes(name) else name},"
+                f"{kinds[kind]}"
+                for name, kind in zip(report.names[first:first + BLOCK],
+                                      report.kind_of[first:first + BLOCK], strict=True)]))
+
+
+BLOCK = 65536  # phones' lines written at once
+END = ",\n"  # what ends the line of a name followed by an empty cell
+SPECIAL = frozenset(',"\r\n')
+
+
+def _csv_line(row: Sequence[Any]) -> str:
+    """One row as ``write_csv`` writes it."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow([_cell(value) for value in row])
+    return text.getvalue()
+
+
+def _needs_quotes(name: str) -> bool:
+    """Would the ``csv`` module quote ``name`` in a row (the delimiter, the quote or a line
+    break in it)?"""
+    return not SPECIAL.isdisjoint(name)
 
 
 def _cell(value: Any) -> Any:
