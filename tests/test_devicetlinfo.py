@@ -23,7 +23,7 @@ def test_written_lines_are_the_csv_modules(tmp_path: Path):
     the bytes ``write_csv`` gives for the full rows."""
     kinds = [("pop,1", "tftp", "ab" * 20, "", "Match", True, "trusted", True),
              ("pop", "tftp", "", "cd" * 20, 'Mis"match', False, "locked", False)]
-    report = DeviceTLInfo(NAMES, kinds, array("l", [0, 1, 0, 1, 0, 1, 0]))
+    report = DeviceTLInfo(NAMES, kinds, array("i", [0, 1, 0, 1, 0, 1, 0]))
     write_devicetlinfo(tmp_path / "fast.csv", report)
     write_csv(tmp_path / "rows.csv", DEVICETLINFO_HEADER, list(report))
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "rows.csv").read_bytes()

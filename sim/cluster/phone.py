@@ -70,7 +70,7 @@ class TvsContext:
     cache_seconds: float = TVS_CACHE_SECONDS  # P5: 24 h; a scenario's [tvs] cache_hours
 
 
-@dataclass
+@dataclass(slots=True)
 class PhoneTrust:
     """What one phone has installed, and its decisions (P1-P8)."""
 

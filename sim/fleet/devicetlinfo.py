@@ -80,7 +80,7 @@ def devicetlinfo(model: FleetModel, names: list[str]) -> DeviceTLInfo:
                  for name, digest in cluster.itl_hashes.items()}
     index: dict[tuple, int] = {}
     kinds: list[Row] = []
-    kind_of = array("l")
+    kind_of = array("i")
     for phone in model.phones:
         trust = phone.trust
         key = (phone.group.index, phone.tftp_used, id(trust.itl), id(trust.ctl),

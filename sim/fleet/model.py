@@ -187,7 +187,8 @@ class FleetModel:
                 np.array([STATE_INDEX[p.state] for p in changed], np.int64),
                 np.full(count, STATE_INDEX[BOOTING]),
                 np.full(count, self.collector.reason_id(reason)),
-                np.array([p.group.cluster for p in changed], np.int64))
+                np.array([p.group.cluster for p in changed] if self.collector.clusters else
+                         [], np.int64))
         for phone in restarted:
             phone.epoch += 1
             phone.state = BOOTING

@@ -81,8 +81,10 @@ class Storm:
         self.settle_at = self.times.tolist()
         self.case_of = case_of[order]
         self.index = np.fromiter(map(INDEX, self.phones), np.int64, len(phones))
-        self.cluster = np.fromiter(map(CLUSTER, self.phones), np.int64, len(phones))
         collector = model.collector
+        # the column the collector keeps only with several clusters
+        self.cluster = np.fromiter(map(CLUSTER, self.phones), np.int64, len(phones)) \
+            if collector.clusters else np.zeros(len(phones), np.int64)
         self.state_of_case = np.array([STATE_INDEX[LOCKED if case.locks else case.state]
                                        for case in cases], np.int64)
         self.reason_of_case = np.array([collector.reason_id(case.result[1]) for case in cases],
