@@ -87,9 +87,14 @@ class Registration:
                                       where if registered is True else NONE)
 
     def unset_all(self, phones: list[Phone]) -> None:
-        """``set(phone, None)`` for each of ``phones`` (a reset restarting them)."""
+        """``set(phone, None)`` for each of ``phones`` (a reset restarting them). A registered
+        phone of a single-cluster run leaves nothing to log, so it is just unmarked."""
+        several = bool(self.collector.clusters)
         for phone in phones:
-            if phone.registered is not None:
+            was = phone.registered
+            if was is True and not several:
+                phone.registered = None
+            elif was is not None:
                 self.set(phone, None)
 
     def register(self, phone: Phone, trusted: bool) -> None:
