@@ -6,8 +6,10 @@ stored numbers when run again, resumes from its store, and writes the results fo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -171,13 +173,21 @@ def test_scaled_renewal_example(tmp_path: Path) -> None:
     assert boundary["loses"] == 0 and boundary["rival"] == "Cisco's default guidance (= a8)"
 
 
-def test_scaled_migration_example(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def migration(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The migration example on 60 phones, planned once: its results folder and document."""
+    folder = tmp_path_factory.mktemp("migration")
+    plan = scaled_example("migration-old-to-new.toml", folder, divisor=10)
+    done = plan_job(str(plan), workers=2, out=str(folder / "out"), replications=4)
+    return folder / "out", done.document
+
+
+def test_scaled_migration_example(migration: tuple[Path, dict[str, Any]]) -> None:
     """The migration example on 60 phones: Bulk Certificate Management (TN 215539), which is
     Cisco's default guidance, beats moving without preparation with separate intervals; the
     rollback (A9) reaches only the phones that are on, so the 6 that come back on Monday need
     a technician."""
-    plan = scaled_example("migration-old-to-new.toml", tmp_path, divisor=10)
-    doc = plan_job(str(plan), workers=2, out=str(tmp_path / "out"), replications=4).document
+    _, doc = migration
     assert doc["recommendation"]["method"] == "bulk"
     assert doc["recommendation"]["predicted"]["locked_final"]["mean"] == 0
     assert doc["recommendation"]["predicted"]["technician_hours"]["mean"] == 0
@@ -210,3 +220,23 @@ def test_a_dask_cluster_gives_the_same_recommendation_and_numbers(rename, tmp_pa
         dask = run_plan(load_plan(plan), executor, slots, tmp_path / "dask")
     assert json.dumps(document(dask), default=str) == json.dumps(document(first), default=str)
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(out), check_exact=True)
+
+
+def test_a_recommendation_that_locks_nothing_says_none_locked_i64(
+        migration: tuple[Path, dict[str, Any]]) -> None:
+    """Bulk Certificate Management locks no phone, so the 99 % recovery time is null in every
+    replication: the planner ranks it as 0 (I64), but the document marks it and the text and
+    the page say "none locked", never "0s" (which reads as phones back at once)."""
+    out, doc = migration
+    predicted = doc["recommendation"]["predicted"]
+    assert predicted["ever_locked"]["mean"] == 0
+    recovery = predicted["time_to_99pct_locked_recovered_s"]
+    assert recovery["mean"] == 0 and recovery["nothing"] == {"replications": 4, "of": 4}
+    assert "nothing" not in predicted["locked_final"]
+    text = (out / "recommendation" / "recommendation.txt").read_text()
+    assert "  99% of locked phones back: none locked\n" in text
+    assert "99% of locked phones back: 0s" not in text
+    page = (out / "recommendation" / "report.html").read_text()
+    card = re.search(r'data-metric="time_to_99pct_locked_recovered_s" data-value="0.0">\s*'
+                     r'<div class="label">[^<]*</div>\s*<div class="value">([^<]*)<', page)
+    assert card is not None and card[1] == "none locked"

@@ -144,3 +144,55 @@ def test_a_parquet_event_log_gives_the_same_page_and_none_is_one_line(folder: Pa
         else:
             pages[log] = write_report(published).read_text(encoding="utf-8")
     assert pages["parquet"] == (folder / "report.html").read_text(encoding="utf-8")
+
+
+NO_LOCK_EVENT = """
+[[events]]
+at = "30min"
+action = "regen_cert"
+node = "pub"
+cert = "CallManager"
+"""
+
+
+def test_a_null_recovery_time_says_none_locked_in_the_sweep_report_i64(tmp_path: Path) -> None:
+    """A CallManager regeneration on the only TFTP node locks no phone (A1, P5: TVS vouches for
+    the new signer), so the 99 % recovery time is null at every point: the sweep page says
+    "none locked" there, not "n/a" (and never a 0 s that reads as an instant recovery)."""
+    from plan_helpers import base_text
+
+    (tmp_path / "base.toml").write_text(base_text(events=NO_LOCK_EVENT))
+    sweep = tmp_path / "tiny.toml"
+    sweep.write_text(SWEEP.format(base=tmp_path / "base.toml").replace(
+        '"outage_p95_s"', '"outage_p95_s", "time_to_99pct_locked_recovered_s"'))
+    result = invoke("sweep", str(sweep), "--out", str(tmp_path / "store"), "--workers", "1",
+                    "--quiet")
+    assert result.exit_code == 0, result.output
+    page = write_report(tmp_path / "store").read_text(encoding="utf-8")
+    cells = re.findall(r'data-metric="time_to_99pct_locked_recovered_s" data-mean="null">'
+                       r'([^<]*)<', page)
+    assert cells == ["none locked", "none locked"]
+
+
+def test_a_null_recovery_time_says_none_locked_in_the_run_report_i64(tmp_path: Path) -> None:
+    """The same regeneration as one run: its card and its row of the metrics table say "none
+    locked" for the 99 % recovery time (null: no phone locked), and a run whose locked phones
+    do not come back says "not within the run" (``metricdefs.null_text``)."""
+    from plan_helpers import base_text
+
+    from sim.output.metricdefs import null_text
+    from sim.output.runjob import run_scenario_file
+
+    (tmp_path / "base.toml").write_text(base_text(events=NO_LOCK_EVENT))
+    _, folder = run_scenario_file(str(tmp_path / "base.toml"), out=str(tmp_path / "runs"),
+                                  progress=False)
+    run = read_run(folder)
+    assert run.summary["ever_locked"] == 0 and run.summary["change_start_s"] is not None
+    page = write_report(folder).read_text(encoding="utf-8")
+    card = re.search(r'data-metric="time_to_99pct_locked_recovered_s" data-value="null">\s*'
+                     r'<div class="label">[^<]*</div>\s*<div class="value">([^<]*)<', page)
+    assert card is not None and card[1] == "none locked"
+    assert "<code>time_to_99pct_locked_recovered_s</code>" in page
+    assert "n/a" not in page
+    locked = {**run.summary, "ever_locked": 3}
+    assert null_text("time_to_99pct_locked_recovered_s", locked) == "not within the run"

@@ -27,7 +27,7 @@ from report_helpers import (
     flat,
 )
 
-from sim.output.report import value_text
+from sim.output.report import summary_text
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_the_numbers_on_the_page_are_summary_json(folder: Path,
             assert key in values, key
             text = (element.locator(".value").text_content() if "figure" in (
                 element.get_attribute("class") or "") else element.text_content())
-            assert text.strip() == value_text(key, values[key]), key
+            assert text.strip() == summary_text(key, values), key
             raw = element.get_attribute("data-value")
             if raw is not None:
                 assert json.loads(raw) == values[key], key

@@ -8,6 +8,8 @@ definitions the code computes (``sim.fleet.metrics``, ``sim.fleet.summary``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     ('the change: `change_start_s`, `change_started_by`',
@@ -86,6 +88,28 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
 )
 """(metric, definition) in Markdown: the metric's keys in backticks, or a term ("working").
 """
+
+
+NOTHING = {"time_to_99pct_locked_recovered_s": ("ever_locked", "none locked"),
+           "outage_median_s": ("outage_phones", "no outage"),
+           "outage_p95_s": ("outage_phones", "no outage")}
+"""Metrics that are null when there was nothing to measure: the count that is 0 then, and
+what a report shows instead of a number (the planner reads such a null as 0, I64; "0 s" on a
+card would read as phones that came back at once)."""
+NEVER = frozenset({"time_to_99pct_locked_recovered_s", "time_to_pre_change_working_s"})
+"""Times that are null, when there was something to measure, because it never happened within
+the run."""
+
+
+def null_text(metric: str, summary: Mapping[str, Any]) -> str:
+    """What a null ``metric`` of ``summary`` (a run's, or a sweep point's means) means, in the
+    words of the table above: "none locked", "no outage", "no change", "not within the run"."""
+    count, nothing = NOTHING.get(metric, ("", ""))
+    if nothing and summary.get(count) == 0:
+        return nothing
+    if metric in NEVER and summary.get("change_start_s") is not None:
+        return "not within the run"
+    return "no change" if summary.get("change_start_s") is None else "n/a"
 
 
 def markdown_table() -> str:

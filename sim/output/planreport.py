@@ -24,7 +24,7 @@ from markupsafe import Markup
 from sim import __version__
 from sim.errors import ConfigError
 from sim.output.formats import count, span
-from sim.output.plantext import boundary_text, name
+from sim.output.plantext import boundary_text, name, nothing_text
 from sim.output.report import assumption_rows, csv_href, environment, value_text
 from sim.output.reportdata import RunFolder, read_run
 from sim.output.svgtext import inline
@@ -78,13 +78,14 @@ def _recommended_run(folder: Path, doc: dict[str, Any]) -> RunFolder | None:
 def stat(metric: str, s: dict[str, float] | None, *, signed: bool = False) -> dict[str, Any]:
     """A mean with its interval as the page shows it; ``data`` holds the exact mean."""
     if s is None:
-        return {"text": "n/a", "interval": "", "raw": None}
+        return {"text": "n/a", "interval": "", "raw": None, "note": ""}
+    nothing, some = nothing_text(metric, s)
     floor = -float("inf") if signed else 0.0
     mean, low, high = s["mean"], max(s["ci_low"], floor), max(s["ci_high"], floor)
-    shown = value_text(metric, abs(mean) if signed else mean)
+    shown = nothing or value_text(metric, abs(mean) if signed else mean)
     interval = "" if low == high else \
         f"{_signed(metric, low, signed)} to {_signed(metric, high, signed)}"
-    return {"text": shown, "interval": interval, "raw": mean}
+    return {"text": shown, "interval": interval, "raw": mean, "note": some}
 
 
 def _signed(metric: str, x: float, signed: bool) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sim.output.formats import count, number, span
+from sim.output.metricdefs import NOTHING
 
 WIDTH = 100
 _NAMES = {"locked_final": "locked at the end", "technician_hours": "technician hours",
@@ -41,9 +42,27 @@ def stat(metric: str, s: Mapping[str, float], units: Mapping[str, Any], *,
     be negative, so an interval's low end is shown at 0 at least, unless ``signed`` (a
     difference)."""
     floor = -float("inf") if signed else 0.0
+    nothing, some = nothing_text(metric, s)
+    if nothing:
+        return nothing
     mean, low, high = (value(metric, max(s[k], floor), units)
                        for k in ("mean", "ci_low", "ci_high"))
-    return mean if low == high == mean else f"{mean} ({low} to {high})"
+    shown = mean if low == high == mean else f"{mean} ({low} to {high})"
+    return f"{shown} ({some})" if some else shown
+
+
+def nothing_text(metric: str, s: Mapping[str, Any]) -> tuple[str, str]:
+    """Where a metric had nothing to measure (``sim.plan.recommendation``: no phone locked,
+    no outage; read as 0 to rank, I64): in every replication, the words instead of the
+    number ("none locked"); in some, a note for beside it ("none locked in 3 of 10
+    replications, read as 0"); else two empty strings."""
+    nothing = s.get("nothing")
+    if not nothing or metric not in NOTHING:
+        return "", ""
+    words = NOTHING[metric][1]
+    if nothing["replications"] == nothing["of"]:
+        return words, ""
+    return "", f"{words} in {nothing['replications']} of {nothing['of']} replications, read as 0"
 
 
 def _line(metrics: Mapping[str, Mapping[str, float]], units: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from sim import __version__
 from sim.output.formats import at, count, number, span
-from sim.output.metricdefs import DEFINITIONS, keys
+from sim.output.metricdefs import DEFINITIONS, keys, null_text
 from sim.output.reportdata import RunFolder
 from sim.output.svgtext import inline
 from sim.scenario.assumptions import ASSUMPTIONS, documented_values
@@ -66,6 +66,13 @@ def value_text(key: str, value: Any) -> str:
     return count(value)
 
 
+def summary_text(key: str, s: dict[str, Any]) -> str:
+    """A summary value as the page shows it, a null as what it means ("none locked", "not
+    within the run", ``metricdefs.null_text``) rather than "n/a"."""
+    value = s.get(key)
+    return null_text(key, s) if value is None else value_text(key, value)
+
+
 def run_page(folder: RunFolder) -> str:
     """The run report's HTML (module docstring)."""
     return environment().get_template("run.html.j2").render(**run_context(folder))
@@ -95,7 +102,7 @@ def run_context(folder: RunFolder) -> dict[str, Any]:
         "refused": sum(op.status == "refused" for op in folder.operations),
         "alerts": _alerts(folder, start),
         "metrics": [{"label": label, "definition": text,
-                     "shown": [(k, value_text(k, s.get(k))) for k in keys(label)]}
+                     "shown": [(k, summary_text(k, s)) for k in keys(label)]}
                     for label, text in DEFINITIONS],
         "assumptions": assumption_rows(s.get("assumptions", {})),
         "rules": _rules(folder),
@@ -133,7 +140,7 @@ def figures(s: dict[str, Any]) -> list[dict[str, Any]]:
         ("Technician hours", "technician_hours", "visits, re-provisioning, remote resets"),
         ("Never recovered", "not_recovered", "locked and not working at the end"),
         ("Outage per phone, median", "outage_median_s",
-         f"95th percentile {value_text('outage_p95_s', s.get('outage_p95_s'))}; "
+         f"95th percentile {summary_text('outage_p95_s', s)}; "
          f"{count(s.get('outage_phones') or 0)} phones"),
         ("99 % of locked phones working", "time_to_99pct_locked_recovered_s",
          "after the change"),
@@ -146,7 +153,7 @@ def figures(s: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     alerts = {"locked_final", "not_recovered", "unregistered_final",
               "not_recoverable_by_bulk_reset"}
-    return [{"label": label, "key": key, "raw": s.get(key), "text": value_text(key, s.get(key)),
+    return [{"label": label, "key": key, "raw": s.get(key), "text": summary_text(key, s),
              "detail": detail, "alert": key in alerts and bool(s.get(key))}
             for label, key, detail in cards if key in s]
 

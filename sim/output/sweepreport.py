@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from sim import __version__
 from sim.output import style
+from sim.output.metricdefs import null_text
 from sim.output.report import assumption_rows, environment, value_text
 from sim.output.svgtext import inline
 from sim.output.sweepplots import curves_figure, metric_figure
@@ -27,6 +28,8 @@ from sim.output.sweepview import SweepView, metric_label
 from sim.sweep.stats import CONFIDENCE, point_stats
 from sim.sweep.store import SweepStore
 
+FACTS = ("ever_locked", "outage_phones", "change_start_s")
+"""The counts that say why a metric is null (``metricdefs.null_text``)."""
 DEFAULT_METRICS = ("locked_final", "ever_locked", "recovered_manual",
                    "time_to_99pct_locked_recovered_s", "outage_p95_s")
 
@@ -72,21 +75,25 @@ def sweep_context(view: SweepView) -> dict[str, Any]:
 
 def _rows(view: SweepView, metrics: list[str]) -> list[dict[str, Any]]:
     """Per point: its parameter values and, per metric, mean and interval."""
-    table = point_stats(view.store, metrics)
+    table = point_stats(view.store, list(dict.fromkeys([*metrics, *FACTS])))
     table = table[table.point_key.isin(view.points.point_key)]
     rows = []
     for key, frame in table.groupby("point_index", sort=True):
         first = frame.iloc[0]
-        cells = {m: _cell(m, frame[frame.metric == m]) for m in metrics}
+        facts = {m: None if pd.isna(v) else float(v)
+                 for m, v in zip(frame.metric, frame["mean"], strict=True) if m in FACTS}
+        cells = {m: _cell(m, frame[frame.metric == m], facts) for m in metrics}
         rows.append({"index": int(key),
                      "shown": [view.value_text(p, first[p]) for p in view.varying()],
                      "cells": [cells[m] for m in metrics]})
     return rows
 
 
-def _cell(metric: str, frame: pd.DataFrame) -> dict[str, Any]:
+def _cell(metric: str, frame: pd.DataFrame, facts: dict[str, float | None]) -> dict[str, Any]:
+    """A metric's mean and interval at one point; null in every replication, what that means
+    (``null_text`` on the point's means of ``FACTS``: "none locked" where no phone locked)."""
     if frame.empty or pd.isna(frame["mean"].iloc[0]):
-        return {"mean": None, "text": "n/a", "interval": ""}
+        return {"mean": None, "text": null_text(metric, facts), "interval": ""}
     row = frame.iloc[0]
     mean, low, high = float(row["mean"]), row["ci_low"], row["ci_high"]
     interval = ("" if pd.isna(low) or math.isclose(low, high) else

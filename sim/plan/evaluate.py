@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.errors import ItlsimError
 from sim.plan.candidates import Candidate
-from sim.plan.objective import metric_value
+from sim.plan.objective import metric_value, nothing_happened
 from sim.plan.spec import PlanSpec
 from sim.scenario.durations import human_duration
 from sim.scenario.overrides import set_key
@@ -189,6 +189,12 @@ class Evaluator:
         begin = self.candidates[key].begin
         return np.array([metric_value(run.summary, name, begin=begin)
                          for run in self.summaries(key, n, variant)])
+
+    def nothing(self, key: str, name: str, n: int, variant: Variant = BASE) -> int:
+        """In how many of the replications ``metric`` had nothing to measure (no phone locked,
+        no outage): ``metric`` reads them as 0 (I64), a report names them."""
+        return sum(nothing_happened(run.summary, name)
+                   for run in self.summaries(key, n, variant) if run.summary)
 
     def problem(self, key: str, n: int, variant: Variant = BASE) -> str | None:
         """Why ``key`` cannot be recommended after ``n`` replications (module doc), or None."""

@@ -110,11 +110,26 @@ def metric_value(summary: Mapping[str, Any], metric: str, *, begin: float) -> fl
     value = summary.get(metric)
     if value is not None:
         return float(value)
-    if metric == "time_to_99pct_locked_recovered_s" and summary.get("ever_locked", 0):
-        return end - float(start if start is not None else begin)
-    if metric == "time_to_pre_change_working_s" and start is not None:
-        return end - float(start)
-    return 0.0
+    if nothing_happened(summary, metric):
+        return 0.0
+    return end - float(start if start is not None else begin)
+
+
+def nothing_happened(summary: Mapping[str, Any], metric: str) -> bool:
+    """The summary's ``metric`` is null because there was nothing to measure (no phone locked,
+    no outage, no change), which ``metric_value`` reads as 0 (I64); a null that means "never
+    within the run" (locked phones or the working count not back by the end) is not. A report
+    shows the former as what it is ("none locked"), not as a number."""
+    start = summary.get("change_start_s")
+    if metric == PROCEDURE_DURATION:
+        return start is None
+    if summary.get(metric) is not None:
+        return False
+    if metric == "time_to_99pct_locked_recovered_s":
+        return not summary.get("ever_locked", 0)
+    if metric == "time_to_pre_change_working_s":
+        return start is None
+    return True
 
 
 class Verdict(Enum):

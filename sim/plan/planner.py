@@ -19,7 +19,7 @@ the same recommendation and the same numbers, on any executor, resumed or not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +74,9 @@ class Row:
     pareto: bool = False
     outcome: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     """Recommended and references: mean and 95 % interval of each ``OUTCOME`` metric."""
+    nothing: dict[str, int] = field(default_factory=dict)
+    """Per metric shown (objective, outcome), the replications in which it had nothing to
+    measure (no phone locked, no outage: read as 0, I64), where there are any."""
 
 
 @dataclass(frozen=True)
@@ -227,17 +230,26 @@ def _rows(spec: PlanSpec, evaluator: Evaluator, raced: RaceResult, final: list[s
         outcome = {m: interval(evaluator.metric(key, m, most)) for m in OUTCOME} \
             if rank == 1 or key in references.values() else {}
         rows.append(Row(key, most, means, intervals, status, rank=rank, pareto=key in front,
-                        outcome=outcome))
+                        outcome=outcome, nothing=_nothing(evaluator, key, [*means, *outcome],
+                                                          most)))
     for key in (k for k in shown if problems[k]):
         means, intervals = _summary(spec, evaluator, key, most)
-        rows.append(Row(key, most, means, intervals, "infeasible", problems[key] or ""))
+        rows.append(Row(key, most, means, intervals, "infeasible", problems[key] or "",
+                        nothing=_nothing(evaluator, key, means, most)))
     done = {r.key for r in rows}
     for dropped in sorted((d for d in raced.dropped if d.key not in done),
                           key=lambda d: -d.replications):
         means, intervals = _summary(spec, evaluator, dropped.key, dropped.replications)
         rows.append(Row(dropped.key, dropped.replications, means, intervals, "dropped",
-                        _dropped_reason(evaluator, dropped.reason, dropped.by, dropped.metric)))
+                        _dropped_reason(evaluator, dropped.reason, dropped.by, dropped.metric),
+                        nothing=_nothing(evaluator, dropped.key, means, dropped.replications)))
     return rows
+
+
+def _nothing(evaluator: Evaluator, key: str, metrics: Iterable[str], n: int) -> dict[str, int]:
+    """``Row.nothing``: the metrics that had nothing to measure in some replications."""
+    counts = {m: evaluator.nothing(key, m, n) for m in dict.fromkeys(metrics)}
+    return {m: k for m, k in counts.items() if k}
 
 
 def _dropped_reason(evaluator: Evaluator, reason: str, by: str | None, metric: str | None

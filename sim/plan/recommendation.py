@@ -46,8 +46,15 @@ def unit(metric: str) -> str:
     return "s" if metric.endswith("_s") else UNITS.get(metric, "phones")
 
 
-def _stat(mean: float, low: float, high: float) -> dict[str, float]:
-    return {"mean": mean, "ci_low": low, "ci_high": high}
+def _stat(mean: float, low: float, high: float, row: Row | None = None, metric: str = ""
+          ) -> dict[str, Any]:
+    """Mean and interval; with ``nothing`` where the metric had nothing to measure in some
+    replications (no phone locked, no outage): those read as 0 (I64), and a report says
+    "none locked" where it is all of them rather than showing 0 s."""
+    stat: dict[str, Any] = {"mean": mean, "ci_low": low, "ci_high": high}
+    if row is not None and row.nothing.get(metric):
+        stat["nothing"] = {"replications": row.nothing[metric], "of": row.n}
+    return stat
 
 
 def document(result: PlanResult) -> dict[str, Any]:
@@ -104,8 +111,8 @@ def _procedure(result: PlanResult, candidate: Candidate) -> dict[str, Any]:
                                                         spec.base.scenario.start)],
             "events": events(candidate.timed),
             "replications": row.n,
-            "predicted": {m: _stat(*s) for m, s in row.outcome.items()},
-            "objective": {m: _stat(row.means[m], *row.intervals[m])
+            "predicted": {m: _stat(*s, row, m) for m, s in row.outcome.items()},
+            "objective": {m: _stat(row.means[m], *row.intervals[m], row, m)
                           for m in spec.objective.metrics}}
 
 
@@ -123,7 +130,7 @@ def _versus(result: PlanResult, role: str, versus: Versus) -> dict[str, Any]:
             "verdict": versus.verdict.value, "deciding_metric": versus.metric,
             "intervals_separate": versus.separated,
             "difference": {m: _stat(*d) for m, d in versus.differences.items()},
-            "predicted": {m: _stat(*s) for m, s in row.outcome.items()},
+            "predicted": {m: _stat(*s, row, m) for m, s in row.outcome.items()},
             "problem": row.reason or None,
             "steps": [i.as_dict() for i in instructions(
                 reference.timed, result.spec.base, result.spec.base.scenario.start)]}
@@ -195,4 +202,5 @@ def _row(result: PlanResult, row: Row) -> dict[str, Any]:
     return {"rank": row.rank, "key": row.key, "label": candidate.label,
             "method": candidate.method, "role": candidate.role or None, "status": row.status,
             "reason": row.reason or None, "replications": row.n, "pareto": row.pareto,
-            "objective": {m: _stat(row.means[m], *row.intervals[m]) for m in row.means}}
+            "objective": {m: _stat(row.means[m], *row.intervals[m], row, m)
+                          for m in row.means}}
