@@ -130,6 +130,33 @@ def test_itlsim_plan_writes_the_results_folder(rename, tmp_path: Path) -> None:
     assert json.loads((run / "summary.json").read_text())["locked_final"] == 0
 
 
+def test_two_checkouts_give_the_same_bytes(rename, tmp_path: Path) -> None:
+    """The same plan in two folders, named by absolute paths: every reproducible output is the
+    same bytes (the plan file by its name, the base as the plan names it, as ``itlsim import``
+    names its inputs); only ``plan-run.json`` and the run's ``run.json`` (wall time,
+    provenance) may differ. The stored runs are copied, so nothing is simulated but the
+    recommended run."""
+    plan, out, _ = rename
+    for checkout in ("a", "b"):
+        folder = tmp_path / checkout / "deep" if checkout == "b" else tmp_path / checkout
+        (folder / "out").mkdir(parents=True)
+        for name in (plan.name, "base.toml"):
+            shutil.copy(plan.parent / name, folder / name)
+        shutil.copy(out / "plan.duckdb", folder / "out" / "plan.duckdb")
+        plan_job(str((folder / plan.name).resolve()), workers=1,
+                 out=str((folder / "out").resolve()))
+    files = {checkout: {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*"))
+                        if p.is_file() and p.name not in ("plan-run.json", "run.json",
+                                                          "plan.duckdb")}
+             for checkout, root in (("a", tmp_path / "a" / "out"),
+                                    ("b", tmp_path / "b" / "deep" / "out"))}
+    assert Path("recommendation/report.html") in files["a"]
+    assert files["a"] == files["b"]
+    assert not [name for name, data in files["a"].items() if str(tmp_path).encode() in data]
+    doc = json.loads(files["a"][Path("recommendation/recommendation.json")])
+    assert (doc["plan"]["file"], doc["plan"]["base"]) == ("plan.toml", "base.toml")
+
+
 def test_a_plan_no_procedure_can_satisfy_is_written_then_refused(tmp_path: Path) -> None:
     """The localkey procedures reset all 40 phones at once and are left out before running;
     the rollback resets none itself, but CUCM resets every phone that is on (36) after the

@@ -196,3 +196,23 @@ def test_a_null_recovery_time_says_none_locked_in_the_run_report_i64(tmp_path: P
     assert "n/a" not in page
     locked = {**run.summary, "ever_locked": 3}
     assert null_text("time_to_99pct_locked_recovered_s", locked) == "not within the run"
+
+
+def test_the_sweep_report_is_the_same_bytes_from_two_checkouts(tmp_path: Path) -> None:
+    """The same sweep in two folders, run by absolute paths: the page names the sweep file by
+    its name and the base as the sweep file names it, so it is the same bytes (the store keeps
+    the full paths it needs to resume)."""
+    from plan_helpers import base_text
+
+    pages = []
+    for folder in (tmp_path / "a", tmp_path / "b" / "deep"):
+        (folder / "base").mkdir(parents=True)
+        (folder / "base" / "tiny.toml").write_text(base_text(events=NO_LOCK_EVENT))
+        (folder / "tiny.toml").write_text(SWEEP.format(base="base/tiny.toml"))
+        result = invoke("sweep", str(folder / "tiny.toml"), "--out", str(folder / "store"),
+                        "--workers", "1", "--quiet")
+        assert result.exit_code == 0, result.output
+        pages.append(write_report(folder / "store").read_bytes())
+    assert pages[0] == pages[1]
+    assert str(tmp_path).encode() not in pages[0]
+    assert b"<dd>base/tiny.toml</dd>" in pages[0] and b"<dd>tiny.toml</dd>" in pages[0]

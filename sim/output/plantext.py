@@ -171,7 +171,8 @@ def recommendation_text(doc: Mapping[str, Any]) -> str:
     """The whole recommendation: question, procedure step by step, prediction, verdicts."""
     plan, units = doc["plan"], doc["metrics"]
     lines = [f"CHANGE PLAN {plan['name']}", "", plan["question"] or plan["description"], "",
-             f"goal: {plan['goal']}", f"base scenario: {plan['base']}", ""]
+             f"goal: {plan['goal']}",
+             f"base scenario: {plan['base']} (from the plan file {plan['file']})", ""]
     recommended = doc["recommendation"]
     if recommended is None:
         return "\n".join([*lines, *verdict_lines(doc)])

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -53,6 +55,7 @@ def sweep_context(view: SweepView) -> dict[str, Any]:
         "description": info.get("description") or "",
         "version": __version__,
         "info": info,
+        "files": files(info),
         "parameters": [{"name": name, "label": p.get("label", name), "path": p.get("path"),
                         "shown": [view.value_text(name, v) for v in
                                    view.order(name, view.points[name])]}
@@ -71,6 +74,18 @@ def sweep_context(view: SweepView) -> dict[str, Any]:
         "confidence": f"{CONFIDENCE:.0%}",
         "replications": view.replications(),
     }
+
+
+def files(info: dict[str, Any]) -> dict[str, str]:
+    """The sweep file by its name and the base scenario as the sweep file names it (relative
+    to it), recovered from the paths the store keeps to resume (``base`` is the sweep file's
+    folder joined with ``[sweep] base``): the page is then the same bytes from any checkout,
+    as ``itlsim import`` names its inputs."""
+    sweep_file, base = str(info.get("sweep_file") or ""), str(info.get("base") or "")
+    folder = str(Path(sweep_file).parent)
+    prefix = "" if folder == "." else folder.rstrip(os.sep) + os.sep
+    return {"sweep": Path(sweep_file).name,
+            "base": base[len(prefix):] if prefix and base.startswith(prefix) else base}
 
 
 def _rows(view: SweepView, metrics: list[str]) -> list[dict[str, Any]]:

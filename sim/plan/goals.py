@@ -46,11 +46,14 @@ EXAMPLES = ("'rename publisher to cucm-new', 'regenerate CallManager, TVS and IT
 
 @dataclass(frozen=True)
 class Base:
-    """The base scenario a plan starts from: its file, raw data and validated form."""
+    """The base scenario a plan starts from: its file, raw data and validated form;
+    ``written`` is ``[plan] base`` as the plan file has it (relative to the plan file), what a
+    reproducible output names (``path`` depends on where the checkout lives)."""
 
     path: str
     data: dict[str, Any]
     scenario: Scenario
+    written: str = ""
 
     @property
     def version(self) -> Version:

@@ -20,13 +20,15 @@ never formatted text where a number will do), so that a text summary, the HTML r
 - ``search`` and ``ranking``: what was generated, left out, raced, refined, and every candidate
   with its replications, means and intervals, and why it was dropped.
 
-The document is deterministic: no wall time, no paths that depend on where it was run from
-beyond those the plan names.
+The document is deterministic: no wall time, no paths that depend on where it was run from:
+the plan file by its name, the base scenario as the plan file names it (relative to the plan
+file), as ``itlsim import`` names its inputs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sim import __version__
@@ -86,8 +88,8 @@ def document(result: PlanResult) -> dict[str, Any]:
 def _plan(result: PlanResult) -> dict[str, Any]:
     spec = result.spec
     c = spec.constraints
-    return {"name": spec.name, "file": spec.path, "description": spec.description,
-            "question": spec.question, "base": spec.base.path, "goal": spec.goal.describe(),
+    return {"name": spec.name, "file": Path(spec.path).name, "description": spec.description,
+            "question": spec.question, "base": spec.base.written, "goal": spec.goal.describe(),
             "root_seed": spec.root_seed, "replications": spec.schedule.most,
             "first_replications": spec.schedule.first,
             "start": None if spec.base.scenario.start is None else

@@ -195,7 +195,7 @@ def _base(source: TomlSource, relative: str) -> Base:
         raise source.error(("plan", "base"), f"base scenario {str(path)!r} not found (paths are "
                                              f"relative to the plan file)")
     scenario = load_scenario(path)  # the base file's own errors, with its line numbers
-    return Base(str(path), TomlSource.load(path).data, scenario)
+    return Base(str(path), TomlSource.load(path).data, scenario, written=relative)
 
 
 def question(path: str) -> str:
