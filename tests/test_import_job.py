@@ -246,3 +246,42 @@ def test_show_ctl_saying_there_is_none_means_non_secure(tmp_path: Path) -> None:
     text = (tmp_path / "out" / "scenario.toml").read_text()
     assert 'security_mode = "non-secure"  # show-ctl.txt: CUCM has no CTL' in text
     assert load_scenario(tmp_path / "out" / "scenario.toml").cluster.security_mode == "non-secure"
+
+
+def test_inputs_are_listed_with_the_digest_of_the_bytes_their_reader_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header's SHA-256 of each input is of the bytes the import parsed: a file saved again
+    right after its reader read it (an editor, a sync client) keeps its listed digest, and the
+    map, status file and plan are each read once (``importer.source.digests``)."""
+    import collections
+
+    import sim.importer.source
+    import sim.scenario.tomlsource
+
+    names = ("devicepools.toml", "itl-status.csv")
+    for name in names:
+        shutil.copy(DATA / name, tmp_path / name)
+    shutil.copy(Path(__file__).parents[1] / "scenarios" / "imported-cluster" / "plan.toml",
+                tmp_path / "plan.toml")
+    parsed = {name: hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+              for name in (*names, "plan.toml")}
+    reads: collections.Counter[str] = collections.Counter()
+    real = sim.importer.source.read_regular
+
+    def read_then_saved_again(path: str, limit: int) -> bytes:
+        data = real(path, limit)
+        if Path(path).parent == tmp_path:
+            reads[Path(path).name] += 1
+            Path(path).write_bytes(data + b"\n")
+        return data
+
+    monkeypatch.setattr(sim.importer.source, "read_regular", read_then_saved_again)
+    monkeypatch.setattr(sim.scenario.tomlsource, "read_regular", read_then_saved_again)
+    import_scenario(request(tmp_path / "out", device_pools=str(tmp_path / "devicepools.toml"),
+                            itl_status=str(tmp_path / "itl-status.csv"),
+                            plan=str(tmp_path / "plan.toml")))
+    header = (tmp_path / "out" / "scenario.toml").read_text().split("\n\n")[0]
+    listed = {line.split()[1]: line.split()[2] for line in header.splitlines()
+              if line.startswith("#   ")}
+    assert {name: listed[name] for name in parsed} == {n: d[:16] for n, d in parsed.items()}
+    assert reads == {name: 1 for name in parsed}

@@ -32,8 +32,9 @@ from typing import Any
 
 from sim.errors import ArtefactError, ConfigError
 from sim.importer.devices import DeviceRules
+from sim.importer.source import read_artefact
 from sim.scenario.schema import Table, Value, suggest, validate
-from sim.scenario.tomlsource import TomlSource
+from sim.scenario.tomlsource import MAX_TOML_BYTES, TomlSource
 
 _NODE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?")
 
@@ -95,7 +96,10 @@ def read_device_pools(path: str | Path) -> DevicePoolMap:
 
 
 def _read(path: str | Path) -> DevicePoolMap:
-    source = TomlSource.load(path)
+    name = str(path)
+    source = TomlSource.from_bytes(read_artefact(
+        name, "a device-pool map (TOML)", limit=MAX_TOML_BYTES,
+        why="(a device-pool map is kilobytes of TOML)"), name)
     data = validate(source, MAP_SCHEMA)
     groups = {name: tuple(nodes) for name, nodes in data["cm_groups"].items()}
     if not data["device_pools"]:

@@ -13,6 +13,11 @@ most. Text exports may start with a UTF-8 byte-order mark (Excel's "CSV UTF-8" w
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sim.errors import ArtefactError
 from sim.trust.files import FileProblem, read_regular
 
@@ -22,15 +27,36 @@ MAX_EXPORT_BYTES = 1 << 30
 _WHY_EXPORT = "(an export of 80,000 phones, a megacluster's most, is far smaller)"
 
 
+_DIGESTS: ContextVar[dict[str, str] | None] = ContextVar("artefact_digests", default=None)
+
+
+@contextmanager
+def digests() -> Iterator[dict[str, str]]:
+    """While the block runs, the SHA-256 (hex) of every artefact ``read_artefact`` returns, by
+    the name it was read by (the last read of a name wins: the one its reader parsed). An
+    import lists its inputs with these digests, so a file is hashed as it was read, not read
+    again (it may have changed in between, or be a file that cannot be read twice)."""
+    found: dict[str, str] = {}
+    token = _DIGESTS.set(found)
+    try:
+        yield found
+    finally:
+        _DIGESTS.reset(token)
+
+
 def read_artefact(name: str, expected: str, *, limit: int = MAX_EXPORT_BYTES,
                   why: str = _WHY_EXPORT) -> bytes:
     """The bytes of ``name``; ``expected`` says in errors what kind of file was wanted and
-    ``why`` why ``limit`` is the cap."""
+    ``why`` why ``limit`` is the cap. Inside ``digests()`` their SHA-256 is recorded."""
     try:
-        return read_regular(name, limit)
+        data = read_regular(name, limit)
     except FileProblem as problem:
         detail = f" {why}" if problem.too_large else ""
         raise ArtefactError(f"{problem}{detail}; expected {expected}", path=name) from None
+    recording = _DIGESTS.get()
+    if recording is not None:
+        recording[name] = hashlib.sha256(data).hexdigest()
+    return data
 
 
 def decode_text(data: bytes, name: str, expected: str, *, hint: str = "") -> str:

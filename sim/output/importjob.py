@@ -12,7 +12,6 @@ and leaves ``--out`` as it was; other files there (the plan, notes) are left alo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -45,7 +44,7 @@ from sim.importer.render import (
     inventory_text,
     scenario_text,
 )
-from sim.importer.source import read_artefact
+from sim.importer.source import digests, read_artefact
 from sim.importer.trustfiles import TrustFile, read_trust_file
 from sim.output.publish import remove_stale, umask
 from sim.scenario.scenario import Scenario, load_scenario
@@ -93,22 +92,23 @@ class Imported:
 
 def import_scenario(request: ImportRequest) -> Imported:
     """Do the import (module docstring)."""
-    itls = [read_trust_file(path, "ITL") for path in request.itl]
-    ctl = read_trust_file(request.ctl, "CTL") if request.ctl else None
-    pools = read_device_pools(request.device_pools) if request.device_pools else None
-    phones = _phones(request, pools)
-    cluster = import_cluster(itls, ctl, pools, request.options)
-    fleet = None
-    if phones:
-        assert pools is not None
-        statuses = read_itl_status(request.itl_status) if request.itl_status else ()
-        check_names(statuses, phones, inventory=str(request.phones))
-        fleet = import_fleet(phones, pools, statuses, cluster, request.unknown_itl)
-    elif request.itl_status:
-        raise ArtefactError("an ITL status file needs the phone inventory (--phones) whose "
-                            "devices it reports", path=request.itl_status)
-    plan = read_plan(request.plan) if request.plan else None
-    inputs = _inputs(cluster, ctl, request, fleet, pools, plan)
+    with digests() as read:  # each input's SHA-256 as its reader read it (no second read)
+        itls = [read_trust_file(path, "ITL") for path in request.itl]
+        ctl = read_trust_file(request.ctl, "CTL") if request.ctl else None
+        pools = read_device_pools(request.device_pools) if request.device_pools else None
+        phones = _phones(request, pools)
+        cluster = import_cluster(itls, ctl, pools, request.options)
+        fleet = None
+        if phones:
+            assert pools is not None
+            statuses = read_itl_status(request.itl_status) if request.itl_status else ()
+            check_names(statuses, phones, inventory=str(request.phones))
+            fleet = import_fleet(phones, pools, statuses, cluster, request.unknown_itl)
+        elif request.itl_status:
+            raise ArtefactError("an ITL status file needs the phone inventory (--phones) "
+                                "whose devices it reports", path=request.itl_status)
+        plan = read_plan(request.plan) if request.plan else None
+    inputs = _inputs(cluster, ctl, request, fleet, pools, plan, read)
     rendered = scenario_text(cluster, fleet, plan, inputs)
     texts = {SCENARIO: rendered.text}
     if fleet is not None:
@@ -139,10 +139,11 @@ def _phones(request: ImportRequest, pools: DevicePoolMap | None
 
 
 def _inputs(cluster: ImportedCluster, ctl: TrustFile | None, request: ImportRequest,
-            fleet: ImportedFleet | None, pools: DevicePoolMap | None, plan: Plan | None
-            ) -> list[Input]:
+            fleet: ImportedFleet | None, pools: DevicePoolMap | None, plan: Plan | None,
+            read: dict[str, str]) -> list[Input]:
     """Every input with what it gave, in a fixed order: ITLs by node, CTL, inventory, map,
-    status, plan."""
+    status, plan; ``read``: the SHA-256 of each file as its reader read it
+    (``importer.source.digests``)."""
     nodes = {sha1: node for node, sha1 in cluster.itl_sha1.items()}
     found = [Input(f.name, f.sha256, f"ITL of {nodes.get(f.sha1 or b'', '?')} ({f.form}, "
                    f"{'signature verified' if f.parsed else 'CUCM: verified'})")
@@ -156,12 +157,8 @@ def _inputs(cluster: ImportedCluster, ctl: TrustFile | None, request: ImportRequ
                        (request.itl_status, "the phones' reported ITL hashes"),
                        (request.plan, "the plan: the change to simulate")):
         if path is not None:
-            found.append(Input(Path(path).name, _sha256(path), what))
+            found.append(Input(Path(path).name, read[str(path)], what))
     return found
-
-
-def _sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _check(folder: Path, rendered: Rendered, plan: Plan | None, out: Path) -> Scenario:

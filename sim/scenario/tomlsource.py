@@ -60,6 +60,12 @@ class TomlSource:
             raise ConfigError(f"{problem}; expected a TOML file" + (
                 " (scenario, cluster and sweep files are kilobytes)" if problem.too_large
                 else ""), path=name) from None
+        return cls.from_bytes(data, name)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str) -> TomlSource:
+        """Parse the bytes of file ``name`` (already read, e.g. by an importer that also
+        hashes them): UTF-8 without BOM, or a one-line ``ConfigError``."""
         if data.startswith(codecs.BOM_UTF8):
             raise ConfigError("starts with a UTF-8 byte-order mark (BOM), which TOML does not "
                               "allow; save the file as UTF-8 without BOM", path=name, line=1)
