@@ -51,12 +51,15 @@ def test_the_page_carries_the_work_list_as_csv(folder: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(base64.b64decode(encoded).decode("utf-8-sig"))))
     assert {r["device_name"] for r in rows} == expected_work(folder)
     assert all(r["why"] and r["device_pool"].startswith("DP_") for r in rows)
+    assert list(rows[0]) == ["device_name", "device_pool", "model", "description",
+                             "directory_number", "owner", "population", "why", "state_at_end",
+                             "itl_file_status"]  # one cluster: the columns it always had
 
 
 def test_the_work_list_groups_by_site_and_model(folder: Path) -> None:
     run = read_run(folder)
-    assert sum(n for _, _, n in run.sites) == len(run.work) == len(expected_work(folder))
-    assert run.sites == sorted(run.sites, key=lambda s: (-s[2], s[0], s[1]))
+    assert sum(n for _, _, _, n in run.sites) == len(run.work) == len(expected_work(folder))
+    assert run.sites == sorted(run.sites, key=lambda s: (-s[3], s[0], s[1], s[2]))
 
 
 def test_a_folder_that_is_not_a_run_is_one_line(tmp_path: Path) -> None:

@@ -114,3 +114,29 @@ def test_between_cluster_assumptions_only_on_a_page_with_several_clusters(
 def test_a_parquet_event_log_gives_the_same_page(folder: Path, tmp_path: Path) -> None:
     """Parquet keeps ``args`` as JSON text and ``cluster`` as a column: the same plan."""
     assert write_report(_run(tmp_path, "parquet")).read_text(encoding="utf-8") == _page(folder)
+
+
+def test_the_work_list_names_each_phones_cluster(folder: Path) -> None:
+    """With several clusters the work list's CSV has a cluster column (device pool names are
+    per cluster): each phone's is the cluster of the TFTP server it asks at the end
+    (devicetlinfo.csv), where a technician finds its device record; the page groups the sites
+    by cluster. A one-cluster list keeps its columns (tests/test_report.py)."""
+    import csv
+    import io
+
+    from sim.output.reportdata import read_run
+
+    run = read_run(folder)
+    rows = list(csv.DictReader(io.StringIO(run.work_csv())))
+    assert run.work_csv().splitlines()[0] == (
+        "device_name,cluster,device_pool,model,description,directory_number,owner,population,"
+        "why,state_at_end,itl_file_status")
+    with open(folder / "devicetlinfo.csv", encoding="utf-8", newline="") as handle:
+        tftp = {r["phone"]: r["tftp_server"] for r in csv.DictReader(handle)}
+    assert rows and {r["cluster"] for r in rows} <= {"old", "new"}
+    assert all(r["cluster"] == tftp[r["device_name"]].split("-")[0] for r in rows)
+    page = _page(folder)
+    assert "<th>Cluster</th><th>Site (device pool)</th><th>Model</th>" in page
+    first = run.sites[0]
+    assert (f"<tr><td>{first[0]}</td><td>{first[1]}</td><td>{first[2]}</td>"
+            f"<td class=\"num\">{first[3]}</td></tr>") in page

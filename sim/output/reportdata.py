@@ -11,7 +11,10 @@ The work list: the phones a bulk reset (``utils itl reset``, A4) cannot recover,
 need a technician. A phone is on it when a technician fixed it during the run (a reboot with a
 ``manual-`` reason in the event log, section 7) or when at the end its ITL does not let a bulk
 reset reach it (``recoverable_by_bulk_reset`` no in ``devicetlinfo.csv``: its ITL lacks the
-reset ITL's signer, A4a, or it holds a CTL that only a technician deletes, P3b).
+reset ITL's signer, A4a, or it holds a CTL that only a technician deletes, P3b). With several
+clusters each phone's cluster is the one its TFTP server belongs to at the end (where DHCP
+option 150 points it, where its device record and CM group are: where a technician looks it
+up); device pool names are per cluster, so the cluster qualifies the site.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class WorkItem(NamedTuple):
     """A phone on the work list, with what the inventory says about it."""
 
     device_name: str
+    cluster: str
     device_pool: str
     model: str
     description: str
@@ -67,6 +71,9 @@ class WorkItem(NamedTuple):
 
 
 WORK_COLUMNS = WorkItem._fields
+ONE_CLUSTER_COLUMNS = tuple(c for c in WORK_COLUMNS if c != "cluster")
+"""The work list of a one-cluster run has no cluster column: the files it always had, byte for
+byte, for the scripts and spreadsheets that read them."""
 
 
 @dataclass(frozen=True)
@@ -87,18 +94,26 @@ class RunFolder:
     imported: bool
 
     @property
-    def sites(self) -> list[tuple[str, str, int]]:
-        """The work list by (device pool, model): how many phones each, largest first."""
-        counts = Counter((w.device_pool, w.model) for w in self.work)
-        return [(pool, model, n) for (pool, model), n in
+    def several(self) -> bool:
+        """A run of several clusters (``[[clusters]]``)."""
+        return len(self.scenario.get("clusters") or []) > 1
+
+    @property
+    def sites(self) -> list[tuple[str, str, str, int]]:
+        """The work list by (cluster, device pool, model): how many phones each, largest
+        first."""
+        counts = Counter((w.cluster, w.device_pool, w.model) for w in self.work)
+        return [(cluster, pool, model, n) for (cluster, pool, model), n in
                 sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
 
     def work_csv(self) -> str:
-        """The work list as CSV (what the page's download holds)."""
+        """The work list as CSV (what the page's download holds); the cluster column with
+        several clusters only (``ONE_CLUSTER_COLUMNS``)."""
+        columns = WORK_COLUMNS if self.several else ONE_CLUSTER_COLUMNS
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(WORK_COLUMNS)
-        writer.writerows(self.work)
+        writer.writerow(columns)
+        writer.writerows([getattr(w, c) for c in columns] for w in self.work)
         return out.getvalue()
 
 
@@ -208,8 +223,10 @@ def _inventory(path: Path) -> dict[str, dict[str, str]]:
 
 def _work(path: Path, fixed: set[str], inventory: dict[str, dict[str, str]],
           scenario: dict[str, Any]) -> Iterator[WorkItem]:
-    """The work list (module docstring), in device pool, model, device name order."""
+    """The work list (module docstring), in cluster, device pool, model, device name order."""
     models = {p["name"]: p.get("model", "") for p in scenario.get("phones", [])}
+    clusters = _node_clusters(scenario)
+    start = {p["name"]: p.get("cluster") or "" for p in scenario.get("phones", [])}
     items = []
     with open(path / "devicetlinfo.csv", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -222,9 +239,17 @@ def _work(path: Path, fixed: set[str], inventory: dict[str, dict[str, str]],
                 why += f"; at the end {CANNOT_RESET}"
             known = inventory.get(name, {})
             items.append(WorkItem(
-                name, known.get("device_pool") or row["population"],
+                name, clusters.get(row["tftp_server"]) or start.get(row["population"], ""),
+                known.get("device_pool") or row["population"],
                 known.get("model") or models.get(row["population"], ""),
                 known.get("description", ""), known.get("directory_number", ""),
                 known.get("owner", ""), row["population"], why, row["state"],
                 row["itl_file_status"]))
-    yield from sorted(items, key=lambda w: (w.device_pool, w.model, w.device_name))
+    yield from sorted(items, key=lambda w: (w.cluster, w.device_pool, w.model, w.device_name))
+
+
+def _node_clusters(scenario: dict[str, Any]) -> dict[str, str]:
+    """Node name -> the name of its cluster (node names are unique across clusters)."""
+    return {node.get("name", ""): cluster.get("name", "")
+            for cluster in scenario.get("clusters") or [scenario.get("cluster", {})]
+            for node in cluster.get("nodes", [])}
