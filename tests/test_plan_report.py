@@ -200,3 +200,27 @@ def test_a_screenshot_is_not_blank(folder: Path, tmp_path: Path) -> None:
     pixels = np.asarray(Image.open(path).convert("L"), dtype=float)
     assert pixels.shape[0] > 3000 and pixels.std() > 20
     assert 0.005 < (pixels < 100).mean() < 0.5
+
+
+
+def test_itlsim_plot_on_the_plan_store_names_each_candidate_as_the_report_does(
+        rename_plan: tuple[Path, Path, PlanResult]) -> None:
+    """``itlsim plot`` on ``plan.duckdb``: a plan's points have no sweep parameters, so each
+    curve panel is titled with its candidate's label (and the variant's, for a sensitivity
+    run), as the ranking names it, never "point N"; the figure says it is a plan."""
+    from sim.output import style
+    from sim.output.sweepplots import MAX_CURVES, curves_figure
+    from sim.output.sweepview import SweepView
+    from sim.sweep.store import SweepStore
+
+    _, out, result = rename_plan
+    with SweepStore.open(out / "plan.duckdb", read_only=True) as store, style.style():
+        view = SweepView.of(store)
+        figure = curves_figure(view)
+    titles = [ax.get_title().replace("\n", " ") for ax in figure.axes if ax.get_title()]
+    labels = {result.candidates[c].label for c in view.points.candidate}
+    assert len(titles) == min(MAX_CURVES, len(view.points))
+    for title in titles:
+        assert any(title == label or title.startswith(f"{label}; ") for label in labels), title
+    assert any(title in labels for title in titles)  # a candidate on the base scenario
+    assert view.title("phones") == "phones\nplan plan"

@@ -45,6 +45,7 @@ FORMATS = ("png", "svg")
 MAX_CURVES = 6  # points shown in the curves plot
 MAX_SERIES = 6  # lines in one panel of a metric plot; more are split into panels
 COLUMNS = 3
+PANEL_WIDTH = 4.6  # inches per panel of the curves grid
 
 
 def _metric_axis(name: str, values: Any) -> tuple[float, str, bool]:
@@ -225,8 +226,8 @@ def curves_figure(view: SweepView) -> Figure:
     labels = list(dict.fromkeys(m.label for ms in markers.values() for m in ms))
     events = [f"{i:>2}  {label}" for i, label in enumerate(labels, start=1)]
     columns = min(len(points), COLUMNS)
-    footer = style.list_text(events + [_ci_note(view, "bands")], 4.6 * columns + 0.6)
-    fig, main, axes = _grid(len(points), 4.6, 3.3, footer)
+    footer = style.list_text(events + [_ci_note(view, "bands")], PANEL_WIDTH * columns + 0.6)
+    fig, main, axes = _grid(len(points), PANEL_WIDTH, 3.3, footer)
     for ax, point in zip(axes, points.to_dict("records"), strict=True):
         _curve_panel(ax, view, point, curves[curves.point_key == point["point_key"]], axis)
         axis.apply(ax, duration)
@@ -275,7 +276,8 @@ def _curve_panel(ax: Axes, view: SweepView, point: dict[str, Any], curves: pd.Da
                         rows["ci_high"].fillna(rows["mean"]), step="post",
                         color=look.get("color"), alpha=0.2, linewidth=0)
     shown = [view.show(n, point[n]) for n in view.varying()]
-    ax.set_title("\n".join(shown) or f"point {point['point_index']}", fontsize=8, pad=16)
+    ax.set_title("\n".join(shown) or style.fit(view.point_label(point), PANEL_WIDTH - 0.2, 8),
+                 fontsize=8, pad=16)
 
 
 def _markers(store: SweepStore, point_key: str) -> list[Marker]:

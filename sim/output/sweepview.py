@@ -210,10 +210,17 @@ class SweepView:
             return text
         return f"{p['label']} = {text}"
 
+    def point_label(self, point: dict[str, Any]) -> str:
+        """A point without parameters to show: a plan's candidate by its label, as the plan
+        report names it (``sim.plan.evaluate`` records the labels); else ``point N``."""
+        label = (self.info.get("labels") or {}).get(point["point_key"])
+        return str(label) if label else f"point {point['point_index']}"
+
     def title(self, what: str) -> str:
         description = self.info.get("description") or ""
-        return f"{what}\nsweep {self.info.get('name', '?')}" + (f": {description}"
-                                                             if description else "")
+        kind = "plan" if self.info.get("kind") == "plan" else "sweep"
+        return f"{what}\n{kind} {self.info.get('name', '?')}" + (f": {description}"
+                                                               if description else "")
 
     def replications(self) -> int:
         return int(self.info.get("replications", 0))

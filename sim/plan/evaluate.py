@@ -99,9 +99,13 @@ class Evaluator:
         self.source = Points(spec)
         self.base_events = list(spec.base.data.get("events", []))
         self.store = SweepStore(folder / STORE_FILE, read_only=False)
-        self.store.save_sweep({"name": spec.name, "plan_file": spec.path,
-                               "base": spec.base.path, "root_seed": spec.root_seed,
-                               "replications": spec.schedule.most, "kind": "plan"})
+        self.info: dict[str, Any] = {
+            "name": spec.name, "plan_file": spec.path, "base": spec.base.path,
+            "root_seed": spec.root_seed, "replications": spec.schedule.most, "kind": "plan"}
+        self.store.save_sweep(self.info)
+        self.labels: dict[str, str] = {}
+        """Point key -> the candidate's label (and the variant's, beside the base), as the
+        plan report names procedures; in the store's description for ``itlsim plot``."""
         self.progress = progress
         self.candidates: dict[str, Candidate] = {}
         self.points: dict[tuple[str, str], Point] = {}
@@ -128,6 +132,8 @@ class Evaluator:
         scenario = scenario_from_dict(self.source.scenario_data(point), path=self.spec.base.path)
         self.points[(key, variant.name)] = point
         self.scenarios[point.key] = scenario
+        self.labels[point.key] = candidate.label if variant.name == BASE.name else \
+            f"{candidate.label}; {variant.label}"
         return point
 
     def check_limits(self, limits: Limits, runs: int) -> None:
@@ -151,6 +157,7 @@ class Evaluator:
                            estimated_cost(self.scenarios[p.key]))
                 for p in points for r in range(n) if (p.key, r) not in self.runs]
         self._load([run for run in todo if run.key in self._stored])
+        self._save_labels()
         todo = [run for run in todo if run.key not in self.runs]
         if not todo:
             return
@@ -164,6 +171,13 @@ class Evaluator:
                     self.runs[(outcome.point_key, outcome.replication)] = _kept(outcome)
                     self.executed += 1
                 writer.tick()
+
+    def _save_labels(self) -> None:
+        """The store's description with every point's label so far (only when there are new
+        points: a plan reads its runs back many times)."""
+        if len(self.labels) != len(self.info.get("labels", {})):
+            self.info["labels"] = dict(self.labels)
+            self.store.save_sweep(self.info)
 
     def summaries(self, key: str, n: int, variant: Variant = BASE) -> list[Run]:
         point = self.point(key, variant)
