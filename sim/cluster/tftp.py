@@ -13,8 +13,6 @@ import hashlib
 from typing import TypedDict
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 
 from sim.cluster.assumptions import ITLRECOVERY_KEY, NODE_CALLMANAGER
 from sim.cluster.cluster import Cluster, Node
@@ -85,7 +83,15 @@ def record_of(cert: Certificate, function: Function, *, with_certificate: bool,
     """``record_for`` a cluster's certificate; for a ``kept`` imported one (TVS, CAPF:
     ``sim.trust.realcerts``) the real record: its public key, signature and CERTHASH, or with
     ``with_certificate`` the real DER where a file gave it, so the simulated files carry the
-    real cluster's bytes for these records."""
+    real cluster's bytes for these records. Made once per certificate object and arguments
+    (``reuse.record``): a sweep worker's runs of one seed share their certificates."""
+    return reuse.record((cert, function, with_certificate, dns_name, ip_address),
+                        lambda: _make_record(cert, function, with_certificate, dns_name,
+                                             ip_address))
+
+
+def _make_record(cert: Certificate, function: Function, with_certificate: bool,
+                 dns_name: bytes, ip_address: bytes | None) -> Record:
     real = cert.real if cert.kept else None
     if real is None or (with_certificate and real.der is None):
         return trustlist.record_for(cert.cert, function, with_certificate=with_certificate,
@@ -245,8 +251,9 @@ def served_config(cluster: Cluster, served: ServedFiles, profile: ConfigProfile)
 
 def sign_config(xml: bytes, signer: Certificate,
                 callmanagers: tuple[tuple[str, str], ...] = ()) -> SignedConfig:
-    """Sign ``xml`` with ``signer``'s key: RSA PKCS#1 v1.5 / SHA-1, as ITL signatures are."""
-    signature = signer.key.sign(xml, padding.PKCS1v15(), hashes.SHA1())
+    """Sign ``xml`` with ``signer``'s key: RSA PKCS#1 v1.5 / SHA-1, as ITL signatures are
+    (deterministic, so signed once per process: ``reuse.signature``)."""
+    signature = reuse.signature(xml, signer.key)
     return SignedConfig(xml, signer.serial, signer.issuer_name, signature, callmanagers)
 
 
