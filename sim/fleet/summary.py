@@ -16,7 +16,7 @@ from sim.fleet.collector import LOCKED, STATES, WORKING
 from sim.fleet.metrics import lock_reason_phones, outcome_metrics
 from sim.fleet.model import FleetModel
 from sim.scenario.events import DISRUPTIVE_ACTIONS
-from sim.scenario.scenario import Scenario, resolved_dict
+from sim.scenario.scenario import Scenario, resolved_assumptions
 
 
 def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
@@ -63,6 +63,6 @@ def summarise(model: FleetModel, scenario: Scenario, simulated_events: int,
         "unregistered_final": sum(collector.unregistered.values()),
         "registration_retries": collector.retries,
         "operations": {"done": operations["done"], "refused": operations["refused"]},
-        "assumptions": resolved_dict(scenario)["assumptions"],
+        "assumptions": resolved_assumptions(scenario),
         **several,
     }

@@ -100,6 +100,13 @@ class Scenario:
         return len(self.clusters) > 1
 
     @property
+    def self_contained(self) -> bool:
+        """Built from its data alone: it read no inventory or certificates file, whose content
+        could differ at the next load (``sim.sweep.task`` reuses only such scenarios)."""
+        return self.inventory is None and not any(
+            node.certificates for spec in self.clusters or (self.cluster,) for node in spec.nodes)
+
+    @property
     def phone_count(self) -> int:
         return sum(p.count for p in self.populations)
 
@@ -236,10 +243,16 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
                    for e in sorted(scenario.events, key=lambda e: e.index)],
         "sftp": _plain(scenario.sftp),
         "recovery": _plain(scenario.recovery),
-        "assumptions": _plain(recorded(scenario.assumptions, several)),
+        "assumptions": resolved_assumptions(scenario),
         **({"inventory": {"sha256": scenario.inventory.sha256,
                           "devices": scenario.inventory.devices}} if scenario.inventory else {}),
     }
+
+
+def resolved_assumptions(scenario: Scenario) -> dict[str, Any]:
+    """``resolved_dict(scenario)["assumptions"]`` without resolving the rest (the summary
+    records them on every run)."""
+    return _plain(recorded(scenario.assumptions, scenario.several_clusters))
 
 
 def _resolved_cluster(spec: ClusterSpec) -> dict[str, Any]:
@@ -262,8 +275,19 @@ def _one_cluster(population: dict[str, Any], several: bool) -> dict[str, Any]:
 
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the canonical JSON of ``resolved_dict``: equal for equal scenarios."""
-    text = json.dumps(resolved_dict(scenario), sort_keys=True, separators=(",", ":"))
+    return resolved_hash(resolved_dict(scenario))
+
+
+def resolved_hash(resolved: Mapping[str, Any]) -> str:
+    """``scenario_hash`` of a scenario whose ``resolved_dict`` is ``resolved``."""
+    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def reseeded(resolved: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """``resolved_dict`` of the same scenario with ``seed`` (the replications of a sweep point
+    resolve it once)."""
+    return {**resolved, "simulation": {**resolved["simulation"], "seed": seed}}
 
 
 def _plain(value: Any) -> Any:
