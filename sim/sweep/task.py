@@ -5,6 +5,10 @@ replication seed, build the scenario with ``scenario_from_dict`` and run ``simul
 the summary and a compact time series (two numpy arrays), never the event log, so what crosses
 process boundaries stays a few kilobytes per run. A run that raises is an ``Outcome`` with
 status ``failed`` and the error text: one bad point never stops a sweep.
+
+A worker runs every replication of a point (and, with common random numbers, the same seeds at
+every point), so it builds each point's scenario once (``point_scenario``); the cluster's
+certificates, signed files and records are reused per seed below (``sim.trust.reuse``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ import numpy as np
 
 from sim.fleet.run import DEFAULT_ENGINE, simulate
 from sim.fleet.timeline import Marker
-from sim.scenario.scenario import Scenario, scenario_from_dict, scenario_hash
+from sim.scenario.scenario import (
+    Scenario,
+    reseeded,
+    resolved_dict,
+    resolved_hash,
+    scenario_from_dict,
+)
 from sim.sweep.provenance import Provenance, current
 
 OK, FAILED = "ok", "failed"
@@ -75,6 +85,40 @@ class _RunFields(TypedDict):
     provenance: Provenance
 
 
+@dataclass(frozen=True)
+class PointScenario:
+    """A point's scenario (its seed not yet set) and its ``resolved_dict``, the identity its
+    runs' scenario hashes differ from by the seed only."""
+
+    scenario: Scenario
+    resolved: dict[str, Any]
+
+    def hash_with(self, seed: int) -> str:
+        """``scenario_hash(seeded(self.scenario, seed))``."""
+        return resolved_hash(reseeded(self.resolved, seed))
+
+
+KEEP_POINTS = 64  # points a worker keeps: a chunk's, a few kilobytes each; cleared when full
+_POINTS: dict[tuple[str, str], PointScenario] = {}
+
+
+def point_scenario(data: dict[str, Any], path: str) -> PointScenario:
+    """``scenario_from_dict(data, path=path)``, built once per worker for equal ``data``
+    (``repr`` tells every TOML value type apart: ``1``, ``1.0``, ``True``, ``"1"``) when the
+    scenario is ``self_contained``; one that read an inventory or certificates file is built
+    again every time, so a file changed in between is read again."""
+    key = (path, repr(data))
+    hit = _POINTS.get(key)
+    if hit is None:
+        scenario = scenario_from_dict(data, path=path)
+        hit = PointScenario(scenario, resolved_dict(scenario))
+        if scenario.self_contained:
+            if len(_POINTS) >= KEEP_POINTS:
+                _POINTS.clear()
+            _POINTS[key] = hit
+    return hit
+
+
 def seeded(scenario: Scenario, seed: int) -> Scenario:
     """The scenario of one replication: the point's scenario with the replication's seed."""
     return dataclasses.replace(scenario, seed=seed)
@@ -91,14 +135,14 @@ def execute_run(run: Run, scenario_path: str, engine: str = DEFAULT_ENGINE) -> O
     base = _RunFields(point_key=run.point_key, replication=run.replication, seed=run.seed,
                       provenance=current())
     try:
-        scenario = seeded(scenario_from_dict(run.data, path=scenario_path), run.seed)
-        result = simulate(scenario, engine=engine)
+        point = point_scenario(run.data, scenario_path)
+        result = simulate(seeded(point.scenario, run.seed), engine=engine)
     except Exception as exc:  # recorded with its error text; the sweep goes on
         return Outcome(**base, status=FAILED, error=describe_error(exc),
                        wall_time=time.perf_counter() - started)
     times, counts = result.grid
     return Outcome(**base, status=OK, wall_time=time.perf_counter() - started,
-                   scenario_hash=scenario_hash(scenario), summary=result.summary,
+                   scenario_hash=point.hash_with(run.seed), summary=result.summary,
                    states=tuple(result.states), times=times, counts=counts.astype(np.int32),
                    markers=list(result.markers))
 
