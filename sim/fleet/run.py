@@ -37,10 +37,10 @@ from sim.fleet.phones import (
     initial_trust,
     tftp_order,
 )
+from sim.fleet.progress import ProgressClock
 from sim.fleet.sampling import Sampler
 from sim.fleet.series import (
     Steps,
-    grid_times,
     recoveries_by,
     registered_counts,
     unregistered_steps,
@@ -175,8 +175,8 @@ def _simulate(scenario: Scenario, progress: Callable[[float], None] | None,
     _place(model, scenario, streams["availability"])
     env.process(timeline.run())
     model.bystanders.update((  # they touch no phone, node or slot (``FleetModel.bystanders``)
-        env.process(_progress(env, scenario.resolution, scenario.duration,
-                              progress or (lambda now: None))),
+        ProgressClock(env, scenario.resolution, scenario.duration,
+                      progress or (lambda now: None)),
         env.process(rtmt_alerts(model, scenario.duration))))
     if scenario.recovery.technicians and scenario.recovery.start is not None:
         env.process(_at(env, scenario.recovery.start, technicians.start))
@@ -309,14 +309,3 @@ def _technicians(model: FleetModel, scenario: Scenario) -> Technicians:
 def _at(env: simpy.Environment, when: float, action: Callable[[], None]):
     yield env.timeout(when)
     action()
-
-
-def _progress(env: simpy.Environment, step: float, until: float,
-              progress: Callable[[float], None]):
-    """Report the simulated time every ``step`` seconds (a progress bar; nothing sampled). It
-    runs with or without a listener, so a run schedules the same events either way (the
-    summary's ``simulated_events``)."""
-    for now in grid_times(step, until):
-        if now > env.now:
-            yield env.timeout(now - env.now)
-        progress(env.now)
