@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,7 +38,7 @@ from sim.fleet.phones import (
     tftp_order,
 )
 from sim.fleet.progress import ProgressClock
-from sim.fleet.sampling import Sampler
+from sim.fleet.sampling import Sampler, stream_seeds
 from sim.fleet.series import (
     Steps,
     recoveries_by,
@@ -156,23 +156,21 @@ def _simulate(scenario: Scenario, progress: Callable[[float], None] | None,
               engine: str) -> RunResult:
     started = time.perf_counter()
     env = simpy.Environment()
-    streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in
-                                 np.random.SeedSequence(scenario.seed).spawn(len(STREAMS))),
-                       strict=True))
+    seeds = stream_seeds(scenario.seed, STREAMS)
     estate = Estate.from_specs(scenario.clusters or (scenario.cluster,), scenario.seed,
                                engine_assumptions(scenario.assumptions))
     _add_sftp(estate, scenario)
     estate.start_all()
-    samplers = _samplers(scenario, streams)
+    samplers = _samplers(scenario, seeds)
     groups, phones = _fleet(estate, scenario)
-    extra = {"rng": streams["cohort"]} if engine == "cohort" else {}
+    extra = {"rng": np.random.default_rng(seeds["cohort"])} if engine == "cohort" else {}
     model = (CohortModel if engine == "cohort" else FleetModel)(
         env, estate, groups, phones, samplers, serving_count=scenario.tftp.serving_count_of,
         tvs_capacity=scenario.assumptions["tvs_capacity"],
         tvs_cache_seconds=scenario.tvs.cache_hours * 3600.0, **extra)
     technicians = _technicians(model, scenario)
     timeline = Timeline(model, scenario.events, start_recovery=technicians.start)
-    _place(model, scenario, streams["availability"])
+    _place(model, scenario, np.random.default_rng(seeds["availability"]))
     env.process(timeline.run())
     model.bystanders.update((  # they touch no phone, node or slot (``FleetModel.bystanders``)
         ProgressClock(env, scenario.resolution, scenario.duration,
@@ -210,7 +208,8 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _samplers(scenario: Scenario, streams: dict[str, np.random.Generator]) -> dict[str, Sampler]:
+def _samplers(scenario: Scenario, seeds: Mapping[str, np.random.SeedSequence]
+              ) -> dict[str, Sampler]:
     boot, files, recovery = scenario.phone_boot, scenario.tftp, scenario.recovery
     dists = {"hardware": boot.hardware, "register": boot.register, "retry": boot.retry,
              "ctl": files.ctl_transfer, "file_not_found": files.file_not_found,
@@ -220,7 +219,7 @@ def _samplers(scenario: Scenario, streams: dict[str, np.random.Generator]) -> di
              "visit": recovery.visit,
              "reprovision": recovery.factory_reprovision,
              "phase": Uniform(0.0, 1.0)}  # where in its retry cycle a waiting phone is (I33)
-    return {name: Sampler(dist, streams[name]) for name, dist in dists.items()}
+    return {name: Sampler(dist, seeds[name]) for name, dist in dists.items()}
 
 
 def _add_sftp(estate: Estate, scenario: Scenario) -> None:
