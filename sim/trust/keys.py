@@ -14,7 +14,7 @@ real RSA; they protect nothing.
 from __future__ import annotations
 
 import random
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from cryptography.hazmat.primitives import serialization
@@ -89,6 +89,15 @@ def derived_key(bits: int, label: str) -> rsa.RSAPrivateKey:
     return numbers.private_key(unsafe_skip_rsa_key_validation=True)
 
 
+@lru_cache(maxsize=128)  # a sweep worker's replication seeds, both key sizes
+def pool_order(seed: int, bits: int) -> tuple[int, ...]:
+    """The order in which a ``KeySource`` of ``seed`` hands out the pool's ``bits`` keys: a
+    seeded shuffle, made once per seed and size in a process."""
+    order = list(range(len(_pool_blocks(bits))))
+    random.Random(f"itlsim-keypool:{seed}:{bits}").shuffle(order)
+    return tuple(order)
+
+
 class KeySource:
     """Hands out distinct RSA keys in an order fixed by ``seed``.
 
@@ -98,15 +107,7 @@ class KeySource:
 
     def __init__(self, seed: int):
         self.seed = seed
-        self._orders: dict[int, list[int]] = {}
         self._taken: dict[int, int] = {}
-
-    def _order(self, bits: int) -> list[int]:
-        if bits not in self._orders:
-            order = list(range(len(_pool_blocks(bits))))
-            random.Random(f"itlsim-keypool:{self.seed}:{bits}").shuffle(order)
-            self._orders[bits] = order
-        return self._orders[bits]
 
     def next_key(self, bits: int) -> rsa.RSAPrivateKey:
         """The next key of ``bits`` bits (1024 or 2048) for this seed."""
@@ -114,7 +115,7 @@ class KeySource:
             raise ValueError(f"key size {bits} not supported; use one of {SUPPORTED_BITS}")
         index = self._taken.get(bits, 0)
         self._taken[bits] = index + 1
-        order = self._order(bits)
+        order = pool_order(self.seed, bits)
         if index < len(order):
             return _pool_key(bits, order[index])
         return derived_key(bits, f"{self.seed}:{index}")
