@@ -185,9 +185,11 @@ def lock_reason_phones(collector: Collector) -> dict[str, int]:
     reason counts once; for two reasons, once under each). ``Collector.reasons`` counts lock
     events instead."""
     locks = column(collector.log_new) == _LOCKED
-    pairs = np.unique(np.stack([column(collector.log_phone)[locks],
-                                column(collector.log_reason)[locks]]), axis=1)
-    phones = np.bincount(pairs[1], minlength=len(collector.reason_names))
+    reasons = max(len(collector.reason_names), 1)
+    # each (phone, reason) once, as one integer: np.unique along an axis is ten times slower
+    pairs = np.unique(column(collector.log_phone)[locks] * reasons
+                      + column(collector.log_reason)[locks])
+    phones = np.bincount(pairs % reasons, minlength=len(collector.reason_names))
     return {name: int(phones[i]) for i, name in sorted(
         enumerate(collector.reason_names), key=lambda item: item[1]) if phones[i]}
 
