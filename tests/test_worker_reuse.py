@@ -24,14 +24,18 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from sim.cluster import tftp
 from sim.cluster.estate import Estate
 from sim.fleet.progress import ProgressClock
-from sim.fleet.run import simulate
+from sim.fleet.run import STREAMS, simulate
+from sim.fleet.sampling import Sampler, stream_seeds
 from sim.fleet.series import grid_times
+from sim.scenario.distributions import Exponential
 from sim.scenario.scenario import load_scenario, scenario_from_dict, scenario_hash
 from sim.sweep import task
 from sim.sweep.task import OK, Run, execute_run, point_scenario, seeded
 from sim.trust import reuse, trustlist
 from sim.trust.certificates import Role
+from sim.trust.keys import KeySource, pool_order
 from sim.trust.trustlist import Function
+from sim.trust.verify import Verifier
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = ("baseline.toml", "sweeps/base/itl_reset_3000.toml", "migration-bulk-certificates.toml",
@@ -119,6 +123,44 @@ def test_p4_a_config_is_signed_once_per_content_and_key() -> None:
     other = reuse.signature(b"<device></device>", key)
     assert other != first
     key.public_key().verify(other, b"<device></device>", padding.PKCS1v15(), hashes.SHA1())
+
+
+def test_a_later_run_counts_its_own_checks_and_a_changed_file_is_checked_again() -> None:
+    """The process keeps RSA results, each run's ``Verifier`` still counts the distinct checks
+    it needs (the summary's ``rsa_verifications``), and altered bytes never get a kept result."""
+    scenario = load_scenario(SCENARIOS / "baseline.toml")
+    estate = Estate.from_specs((scenario.cluster,), 3)
+    estate.start_all()
+    cluster = estate.first
+    itl = cluster.served[cluster.publisher.name].itl
+    key = tftp.itl_signer(cluster, cluster.publisher).public_key_der  # ITLRecovery on 12.5
+    runs = [Verifier(), Verifier()]
+    assert [run.trust_list(itl, key) for run in runs] == [True, True]
+    assert [run.rsa_checks for run in runs] == [1, 1]
+    altered = dataclasses.replace(itl, raw=itl.raw[:-1] + bytes([itl.raw[-1] ^ 1]))
+    assert not runs[1].trust_list(altered, key) and runs[1].rsa_checks == 2
+
+
+# -- seeds: streams and keys ---------------------------------------------------------------------
+
+def test_a_stream_made_at_its_first_draw_draws_what_it_drew_when_made_first() -> None:
+    seeds = stream_seeds(7, STREAMS)
+    assert stream_seeds(7, STREAMS) is seeds
+    children = np.random.SeedSequence(7).spawn(len(STREAMS))
+    eager = Sampler(Exponential(3.0), np.random.default_rng(children[0]), block=5)
+    lazy = Sampler(Exponential(3.0), seeds[STREAMS[0]], block=5)
+    assert [lazy() for _ in range(12)] == [eager() for _ in range(12)]
+    other = Sampler(Exponential(3.0), stream_seeds(8, STREAMS)[STREAMS[0]], block=5)
+    assert other() != Sampler(Exponential(3.0), seeds[STREAMS[0]], block=5)()
+
+
+def test_keys_come_in_the_seeds_pool_order() -> None:
+    order = pool_order(11, 1024)
+    assert sorted(order) == list(range(len(order))) and order != pool_order(12, 1024)
+    source, again = KeySource(11), KeySource(11)
+    first = [source.next_key(1024) for _ in range(3)]
+    assert [again.next_key(1024) for _ in range(3)] == first
+    assert len({id(key) for key in first}) == 3
 
 
 # -- the point's scenario -----------------------------------------------------------------------
