@@ -5,9 +5,11 @@ summary's ``simulated_events``, and the cohort engine's storms, which settle pho
 events, see the same queue). It was a SimPy process running a generator; a short run (a sweep's
 tiny points) spends a large share of its loop on those ticks, so it is now one reused event
 with a callback that schedules exactly what that process did, in the same order: an urgent
-start at t = 0, a timeout per tick after 0 (the same float64 delays, ``tick - now``) and, after
-the last tick, a completion event without callbacks. Every other event keeps its SimPy id and
-so its place among simultaneous events; the outputs are byte-identical.
+start at t = 0, a timeout per tick after 0 (delays ``tick - now``) and, after the last tick, a
+completion event without callbacks. Every other event keeps its SimPy id and so its place
+among simultaneous events; the outputs are byte-identical. The ticks are Python floats, where
+the process iterated numpy's: the same IEEE values, but the clock no longer turns into a numpy
+scalar that every later ``env.now + delay`` of the model pays for.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class ProgressClock:
     def __init__(self, env: simpy.Environment, step: float, until: float,
                  progress: Callable[[float], None]):
         self.env = env
-        self.times = grid_times(step, until)
+        self.times: list[float] = grid_times(step, until).tolist()
         self.next = 0  # the tick whose ``progress`` call is due next
         self.progress = progress
         self._event = simpy.Event(env)
