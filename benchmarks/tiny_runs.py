@@ -6,10 +6,12 @@
 For each scenario (default: the sweep base ``itl_reset_3000`` and ``baseline``), cuts every
 population to one phone and runs ``sim.sweep.task.execute_run`` for ``--runs`` replication
 seeds, as a worker does (scenario built from the point's data, simulated, summary and series
-returned). Rounds alternate between the scenarios; each keeps its best round. A worker's runs
-of one seed share the cluster's keys (common random numbers across points), so from the
-second round on each seed's certificates and files are reused (``sim.trust.reuse``), as in a
-sweep of more than one point. Prints milliseconds per run (target: under 5 ms).
+returned). Rounds alternate between the scenarios; each keeps its best round. A worker builds
+a point's scenario once for all its replications (``sim.sweep.task.point_scenario``), and its
+runs of one seed share the cluster's keys (common random numbers across points), so from the
+second round on each seed's certificates, records, files, RSA results and random streams are
+reused (``sim.trust.reuse``), as in a sweep of more than one point. Prints milliseconds per
+run (target: under 5 ms); run it with ``--engine cohort`` too.
 """
 
 from __future__ import annotations
