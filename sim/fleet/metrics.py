@@ -187,7 +187,7 @@ def lock_reason_phones(collector: Collector) -> dict[str, int]:
     locks = column(collector.log_new) == _LOCKED
     reasons = max(len(collector.reason_names), 1)
     # each (phone, reason) once, as one integer: np.unique along an axis is ten times slower
-    pairs = np.unique(column(collector.log_phone)[locks] * reasons
+    pairs = np.unique(column(collector.log_phone)[locks].astype(np.int64) * reasons
                       + column(collector.log_reason)[locks])
     phones = np.bincount(pairs % reasons, minlength=len(collector.reason_names))
     return {name: int(phones[i]) for i, name in sorted(
