@@ -15,7 +15,6 @@ stderr and an exit code (README, "Exit codes"):
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -149,10 +148,20 @@ _WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
                         help="Local worker processes (default: every core).")
 _SCHEDULER = click.option("--scheduler", metavar="ADDRESS", default=None,
                           help="Run on a Dask cluster instead, e.g. tcp://host:8786.")
+_ENGINE_HELP = ("agents: a SimPy agent per phone boot (the reference); cohort: the phones of a "
+                "reset boot together where that is exact (faster).")
 _ENGINE = click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE,
-                       show_default=True,
-                       help="agents: a SimPy agent per phone boot (the reference); cohort: the "
-                            "phones of a reset boot together where that is exact (faster).")
+                       show_default=True, help=_ENGINE_HELP)
+
+
+def _file_engine(table: str) -> str:
+    """``--engine`` help of a command whose file may name the engine (``[table] engine``)."""
+    return f"{_ENGINE_HELP} Overrides [{table}] engine; default: that key, else {DEFAULT_ENGINE}."
+
+
+# not given is None, so the file's key wins over the default but not over the option
+_SWEEP_ENGINE = click.option("--engine", type=click.Choice(ENGINES), default=None,
+                             help=_file_engine("sweep"))
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                             help="Print the parsed file as JSON instead of CUCM's layout.")
 
@@ -330,16 +339,17 @@ def report(target: str, out: str | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Results folder (default results/sweeps/<sweep name>).")
 @click.option("--allow-mixed", is_flag=True,
-              help="Add runs to a store made by other code, another root seed or scenario.")
+              help="Add runs to a store made by other code, another engine, root seed or "
+                   "scenario.")
 @click.option("--retry-failed", is_flag=True, help="Run the stored failed runs again.")
-@_ENGINE
+@_SWEEP_ENGINE
 @_MAX_MEMORY
 @_MAX_OUTPUT
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | None,
           replications: int | None, root_seed: int | None, out: str | None, allow_mixed: bool,
-          retry_failed: bool, engine: str, max_memory: int | None, max_output: int | None,
-          quiet: bool) -> None:
+          retry_failed: bool, engine: str | None, max_memory: int | None,
+          max_output: int | None, quiet: bool) -> None:
     """Run a parameter sweep with replications; resumes what an earlier run left undone."""
     from sim.sweep.executors import open_executor
     from sim.sweep.runner import Limits, default_out, dry_run_text, run_sweep
@@ -347,8 +357,7 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
 
     if workers and scheduler:
         raise click.UsageError("--workers and --scheduler exclude each other")
-    spec = dataclasses.replace(load_sweep(sweep_file, replications=replications,
-                                          root_seed=root_seed), engine=engine)
+    spec = load_sweep(sweep_file, replications=replications, root_seed=root_seed, engine=engine)
     folder = Path(out) if out else None
     if dry_run:
         click.echo(dry_run_text(spec, folder))

@@ -304,6 +304,7 @@ def test_a_sweep_worker_runs_the_engine_it_is_given():
     import dataclasses
     import tomllib
 
+    from sim.fleet.run import DEFAULT_ENGINE
     from sim.sweep.runner import sweep_info
     from sim.sweep.spec import load_sweep
     from sim.sweep.task import OK, Run, execute_run
@@ -314,6 +315,7 @@ def test_a_sweep_worker_runs_the_engine_it_is_given():
     outcome = execute_run(Run("p", 0, 5, data), str(path), "cohort")
     direct = _run(path, "cohort", 5, ["phones.0.count=60", "phones.1.count=60"])
     assert outcome.status == OK and outcome.summary == direct.summary
+    assert outcome.engine == "cohort"  # what the store's runs table records
     spec = load_sweep(str(ROOT / "scenarios" / "sweeps" / "regen_gap_vs_offline.toml"))
-    assert "engine" not in sweep_info(spec)  # stores of the default engine are as before
+    assert sweep_info(spec)["engine"] == DEFAULT_ENGINE  # every new store records its engine
     assert sweep_info(dataclasses.replace(spec, engine="cohort"))["engine"] == "cohort"

@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from sweep_helpers import BASE, CountingExecutor, sweep_text
 import sim.sweep.provenance
 import sim.sweep.task
 from sim.errors import ItlsimError
+from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.sweep.provenance import Provenance
 from sim.sweep.runner import SweepReport, run_sweep
 from sim.sweep.seeds import replication_seed, replication_seeds
@@ -208,3 +210,65 @@ def test_longest_runs_go_first_with_a_progress_bar(tmp_path: Path,
     assert [phones[key] for key, _ in order.runs] == [200, 200, 80, 80, 20, 20]
     assert re.search(r"100%\|█+\| \[\d\d:\d\d elapsed, ETA 00:00, 6/6 runs, 0 failed\]$",
                      capsys.readouterr().err.splitlines()[-1])
+
+
+def other_engine(engine: str) -> str:
+    return next(e for e in ENGINES if e != engine)
+
+
+def test_the_store_records_the_engine_that_ran_each_run(tmp_path: Path) -> None:
+    """``[sweep] engine``: every run's row names the engine the worker ran (the run result's
+    own record, ``RunResult.engine``), and the sweep's description names it too."""
+    for engine in ENGINES:
+        sweep(spec_of(tmp_path, f'replications = 2\nengine = "{engine}"'), tmp_path / engine)
+        with SweepStore.open(tmp_path / engine) as store:
+            assert store.recorded().engine.tolist() == [engine] * 8
+            assert store.sql("SELECT DISTINCT engine FROM runs").engine.tolist() == [engine]
+            assert store.sweep_info()["engine"] == engine
+
+
+def test_resuming_with_another_engine_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    """Runs of the two engines agree statistically, not run for run, so a store holds one
+    engine's runs: another engine is refused in one line (which store, which engine it holds,
+    which was asked, what to do) before anything is written; ``allow_mixed`` admits it and
+    every row still says which engine made it."""
+    out = tmp_path / "out"
+    sweep(spec_of(tmp_path), out)  # no engine key: the default engine
+    asked = other_engine(DEFAULT_ENGINE)
+    before = ((out / "sweep.duckdb").read_bytes(), (out / "stats.csv").read_bytes())
+    more = f'replications = 3\nengine = "{asked}"'
+    with pytest.raises(ItlsimError) as info:
+        sweep(spec_of(tmp_path, more), out)
+    assert str(info.value) == (
+        f"{out / 'sweep.duckdb'}: 8 stored runs were made by the {DEFAULT_ENGINE} engine, not "
+        f"the {asked} engine asked for; runs of different engines are not mixed: pass --engine "
+        f"{DEFAULT_ENGINE} to resume it, else use --out for a new store, or --allow-mixed to "
+        f"add {asked} runs to this one anyway")
+    assert ((out / "sweep.duckdb").read_bytes(), (out / "stats.csv").read_bytes()) == before
+    assert sweep(spec_of(tmp_path, more), out, allow_mixed=True).executed == 4
+    with SweepStore.open(out) as store:
+        assert store.recorded().engine.value_counts().to_dict() == {DEFAULT_ENGINE: 8,
+                                                                    asked: 4}
+        assert store.sweep_info()["engine"] == asked  # the last invocation's
+
+
+def test_a_store_older_than_recorded_engines_holds_agents_runs(tmp_path: Path) -> None:
+    """A store written before engines were recorded (no ``engine`` column, no ``engine`` key)
+    was made by the agents engine, the only one there was: resuming it with cohort is refused,
+    with agents it resumes, and the column is added for the new runs."""
+    out = tmp_path / "out"
+    sweep(spec_of(tmp_path, 'replications = 2\nengine = "agents"'), out)
+    with duckdb.connect(str(out / "sweep.duckdb")) as con:  # as an older itlsim left it
+        con.execute("ALTER TABLE runs DROP COLUMN engine")
+        con.execute("DELETE FROM sweep WHERE key = 'engine'")
+    with SweepStore.open(out) as store:
+        assert store.recorded().engine.tolist() == ["agents"] * 8
+    with pytest.raises(ItlsimError, match=r": 8 stored runs were made by the agents engine, not "
+                                          r"the cohort engine asked for; .* pass --engine agents "):
+        sweep(spec_of(tmp_path, 'replications = 3\nengine = "cohort"'), out)
+    assert sweep(spec_of(tmp_path, 'replications = 3\nengine = "agents"'), out).executed == 4
+    with SweepStore.open(out) as store:
+        stored = store.sql("SELECT coalesce(engine, 'not recorded') AS engine, count(*) AS n "
+                           "FROM runs GROUP BY ALL ORDER BY ALL")
+        assert stored.to_dict("list") == {"engine": ["agents", "not recorded"], "n": [4, 8]}
+        assert store.recorded().engine.tolist() == ["agents"] * 12

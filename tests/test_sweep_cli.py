@@ -9,6 +9,8 @@ from click.testing import CliRunner, Result
 from sweep_helpers import sweep_text
 
 from sim.cli import main
+from sim.fleet.run import DEFAULT_ENGINE, ENGINES
+from sim.sweep.store import SweepStore
 
 BODY = """
 [parameters.cm_at]
@@ -37,7 +39,7 @@ def test_dry_run_prints_the_points(sweep_file: Path, tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[1:] == [
         "3 points (1 dropped by the constraint 'tvs_at >= cm_at + 300') x 2 replications = "
-        "6 runs, root seed 1",
+        f"6 runs, root seed 1, engine {DEFAULT_ENGINE}",
         f"store {tmp_path / 'out' / 'sweep.duckdb'}: 0 of these runs stored, 6 to run",
         " point cm_at tvs_at  phones stored",
         "     0 10min  15min      60    0/2",
@@ -74,3 +76,40 @@ def test_errors_are_one_line(sweep_file: Path, tmp_path: Path) -> None:
     assert missing.exit_code == 2
     assert missing.stderr == (f"itlsim: {tmp_path / 'nothing' / 'sweep.duckdb'}: no sweep store "
                               f"here (run `itlsim sweep` first)\n")
+
+
+def test_the_engine_of_the_file_the_command_line_and_a_refused_resume(sweep_file: Path,
+                                                                       tmp_path: Path) -> None:
+    """``[sweep] engine`` runs every run on that engine, ``--engine`` wins over it, and a
+    resume on another engine than the store's runs is one line, exit 2, nothing written."""
+    held = next(e for e in ENGINES if e != DEFAULT_ENGINE)
+    sweep_file.write_text(sweep_file.read_text().replace("replications = 2",
+                                                         f'replications = 2\nengine = "{held}"'))
+    out = tmp_path / "out"
+    assert run("sweep", str(sweep_file), "--workers", "1", "--out", str(out),
+               "--quiet").exit_code == 0
+    with SweepStore.open(out) as store:
+        assert store.recorded().engine.tolist() == [held] * 6
+    store_file = out / "sweep.duckdb"
+    before = (store_file.read_bytes(), (out / "stats.csv").read_bytes())
+    refused = run("sweep", str(sweep_file), "--workers", "1", "--out", str(out),
+                  "--replications", "3", "--engine", DEFAULT_ENGINE)
+    assert (refused.exit_code, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        f"itlsim: {store_file}: 6 stored runs were made by the {held} engine, not the "
+        f"{DEFAULT_ENGINE} engine asked for; runs of different engines are not mixed: pass "
+        f"--engine {held} to resume it, else use --out for a new store, or --allow-mixed to add "
+        f"{DEFAULT_ENGINE} runs to this one anyway\n")
+    assert (store_file.read_bytes(), (out / "stats.csv").read_bytes()) == before
+    dry = run("sweep", str(sweep_file), "--dry-run", "--out", str(out), "--engine",
+              DEFAULT_ENGINE)
+    assert dry.stdout.splitlines()[2] == (
+        f"store {store_file}: 6 of these runs stored, 0 to run; stored runs were made by the "
+        f"{held} engine, so running this with {DEFAULT_ENGINE} is refused without "
+        f"--allow-mixed")
+    fresh = run("sweep", str(sweep_file), "--workers", "1", "--out", str(tmp_path / "fresh"),
+                "--quiet", "--engine", DEFAULT_ENGINE)
+    assert fresh.exit_code == 0
+    with SweepStore.open(tmp_path / "fresh") as store:
+        assert store.recorded().engine.tolist() == [DEFAULT_ENGINE] * 6
+

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ConfigError
+from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.sweep.safeexpr import Expression
 from sim.sweep.spec import SweepSpec, load_sweep
 
@@ -136,6 +137,18 @@ def test_sweep_defaults_and_overrides(tmp_path: Path) -> None:
     assert load_sweep(path).replications == 4
 
 
+def test_the_engine_comes_from_the_command_line_then_the_file_then_the_default(
+        tmp_path: Path) -> None:
+    """``[sweep] engine`` picks the fleet engine of every run, ``--engine``
+    (``load_sweep(engine=)``) wins over it, and without either it is ``DEFAULT_ENGINE``."""
+    assert load_sweep(sweep_file(tmp_path, GRID)).engine == DEFAULT_ENGINE
+    for engine in ENGINES:
+        path = sweep_file(tmp_path, GRID, f'engine = "{engine}"')
+        assert load_sweep(path).engine == engine
+        other = next(e for e in ENGINES if e != engine)
+        assert load_sweep(path, engine=other).engine == other
+
+
 @pytest.mark.parametrize(("body", "header", "expected"), [
     ('[parameters.cm_at]\npath = "events.0.at"\nvales = [1]\n', "",
      ":6 [parameters.cm_at.vales]: unknown key 'vales'; did you mean 'values'?"),
@@ -164,6 +177,11 @@ def test_sweep_defaults_and_overrides(tmp_path: Path) -> None:
     (GRID, 'constraint = "tvs_at > 10 * 3600"', ":3 [sweep.constraint]: the constraint drops "
      "all 6 points"),
     (GRID, 'base = "nowhere.toml"', ":2 [sweep.base]: base scenario"),
+    (GRID, 'engine = "cohrt"', ":3 [sweep.engine]: 'cohrt' is not valid; did you mean "
+     "'cohort'? (expected one of 'agents', 'cohort')"),
+    (GRID, 'engine = "simpy"', ":3 [sweep.engine]: 'simpy' is not valid (expected one of "
+     "'agents', 'cohort')"),
+    (GRID, 'engine = 1', ":3 [sweep.engine]: expected one of 'agents', 'cohort', got "),
 ])
 def test_errors_name_line_key_and_fix(tmp_path: Path, body: str, header: str,
                                       expected: str) -> None:

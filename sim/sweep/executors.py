@@ -87,7 +87,7 @@ def stream(executor: Executor, spec: PointSource, todo: list[PlannedRun], slots:
                 yield []
             for future in done:
                 chunk = pending.pop(future)
-                outcomes = _outcomes(future, chunk)
+                outcomes = _outcomes(future, chunk, engine)
                 for run, outcome in zip(chunk, outcomes, strict=True):
                     chunks.observe(run, outcome)
                 yield outcomes
@@ -135,7 +135,7 @@ class _Chunker:
         return [self.queue.popleft() for _ in range(size)]
 
 
-def _outcomes(future: Future, chunk: list[PlannedRun]) -> list[Outcome]:
+def _outcomes(future: Future, chunk: list[PlannedRun], engine: str) -> list[Outcome]:
     """The worker's outcomes, or failed ones if the executor lost the task."""
     try:
         return future.result()
@@ -144,7 +144,7 @@ def _outcomes(future: Future, chunk: list[PlannedRun]) -> list[Outcome]:
                           "are stored: rerun the same command to resume") from None
     except Exception as exc:  # e.g. a Dask worker lost: recorded like failing runs
         return [Outcome(run.point.key, run.replication, run.seed, FAILED, current(), 0.0,
-                        error=describe_error(exc)) for run in chunk]
+                        error=describe_error(exc), engine=engine) for run in chunk]
 
 
 class BatchedWriter:

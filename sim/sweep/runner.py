@@ -7,8 +7,11 @@ on any ``concurrent.futures.Executor`` (``sim.sweep.executors``: a local process
 streamed into the store (``sim.sweep.store``) as it finishes, a failing run recorded with its error.
 At the end the per-point statistics are written beside the store (``stats.csv``).
 
-The store refuses to mix results: resuming with other code, another root seed or a changed
-scenario raises one ``ItlsimError`` line naming what changed, unless ``allow_mixed``.
+The store refuses to mix results: resuming with other code, another fleet engine, another root
+seed or a changed scenario raises one ``ItlsimError`` line naming what changed, unless
+``allow_mixed``. The engines agree statistically, not run for run (``tests/test_cohort.py``),
+so their runs are kept apart like those of different code; ``allow_mixed`` admits them as it
+admits other code, and every run's ``engine`` column still says which one made it.
 """
 
 from __future__ import annotations
@@ -197,11 +200,13 @@ def _progress_bar(spec: SweepSpec, todo: list[PlannedRun], enabled: bool
 
 def check_resume(store: SweepStore, spec: SweepSpec, runs: list[PlannedRun],
                  scenarios: dict[str, Scenario], recorded: pd.DataFrame) -> None:
-    """Refuse to add runs to a store whose results differ in code, root seed or scenario
-    (failed runs hold no results, so they never block)."""
+    """Refuse to add runs to a store whose results differ in code, engine, root seed or
+    scenario (failed runs hold no results, so they never block)."""
     recorded = recorded[recorded.status != FAILED]
     if recorded.empty:
         return
+    check_engine(store.path, recorded, spec.engine, f"use --out for a new store, or "
+                 f"--allow-mixed to add {spec.engine} runs to this one anyway")
     mine = current()
     other = recorded[(recorded.itlsim_version != mine.version) | (recorded.code != mine.code)]
     if len(other):
@@ -226,16 +231,32 @@ def check_resume(store: SweepStore, spec: SweepSpec, runs: list[PlannedRun],
                               f"sweep's paths were edited; {_MIXED_HINT}")
 
 
+def check_engine(path: Path, recorded: pd.DataFrame, engine: str, hint: str) -> None:
+    """Refuse to add ``engine``'s runs to a store of which stored ``ok`` runs another engine
+    made (runs of stores older than recorded engines count as the agents engine's,
+    ``sim.sweep.store.LEGACY_ENGINE``); ``hint`` says what else to do than ``--engine``."""
+    other = recorded[(recorded.status != FAILED) & (recorded.engine != engine)]
+    if other.empty:
+        return
+    held = sorted(set(other.engine))
+    resume = f"pass --engine {held[0]} to resume it, else " if len(held) == 1 else ""
+    raise ItlsimError(f"{path}: {len(other)} stored runs were made by the {' and '.join(held)} "
+                      f"engine, not the {engine} engine asked for; runs of different engines "
+                      f"are not mixed: {resume}{hint}")
+
+
 def dry_run_text(spec: SweepSpec, out: Path | None = None) -> str:
     """What ``itlsim sweep --dry-run`` prints: the points, and how many runs each has stored."""
     runs, scenarios = plan(spec)
     path = store_path(out or default_out(spec))
     stored: dict[str, int] = {}
+    engines: list[str] = []
     if path.is_file():
         with SweepStore(path, read_only=True) as store:
             recorded = store.recorded()
             stored = recorded[recorded.replication < spec.replications].groupby(
                 "point_key").size().to_dict()
+            engines = sorted(set(recorded[recorded.status != FAILED].engine) - {spec.engine})
     table = pd.DataFrame([{"point": p.index, **p.raw, "phones": scenarios[p.key].phone_count,
                            "stored": f"{stored.get(p.key, 0)}/{spec.replications}"}
                           for p in spec.points])
@@ -245,15 +266,18 @@ def dry_run_text(spec: SweepSpec, out: Path | None = None) -> str:
     return "\n".join([
         f"sweep {spec.name} ({spec.path}), base scenario {spec.base_path}",
         f"{len(spec.points)} points{dropped} x {spec.replications} replications = "
-        f"{len(runs)} runs, root seed {spec.root_seed}",
-        f"store {path}: {have} of these runs stored, {len(runs) - have} to run",
+        f"{len(runs)} runs, root seed {spec.root_seed}, engine {spec.engine}",
+        f"store {path}: {have} of these runs stored, {len(runs) - have} to run" + (
+            f"; stored runs were made by the {' and '.join(engines)} engine, so running "
+            f"this with {spec.engine} is refused without --allow-mixed" if engines else ""),
         table.to_string(index=False)])
 
 
 def sweep_info(spec: SweepSpec) -> dict[str, object]:
-    """What the store records about the sweep (plots read labels and units from it)."""
-    engine = {"engine": spec.engine} if spec.engine != "agents" else {}  # stores as before
-    return {**engine, "name": spec.name, "description": spec.description, "sweep_file": spec.path,
+    """What the store records about the sweep (plots read labels and units from it); ``engine``
+    is this invocation's (each run's own is in its row, ``SweepStore.recorded``)."""
+    return {"engine": spec.engine, "name": spec.name, "description": spec.description,
+            "sweep_file": spec.path,
             "base": spec.base_path, "replications": spec.replications,
             "root_seed": spec.root_seed, "constraint": spec.constraint.text
             if spec.constraint else None, "metrics": list(spec.metrics),

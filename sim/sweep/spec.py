@@ -9,6 +9,7 @@ A sweep file is TOML, validated by ``sim.scenario.schema`` like scenario files, 
     root_seed = 1
     constraint = "tvs_at >= cm_at + 300"   # drops points for which it is false
     metrics = ["locked_final"]        # what `itlsim plot` shows by default
+    engine = "cohort"                 # the fleet engine (sim.fleet.run.ENGINES); --engine wins
 
     [parameters.cm_at]                # a grid axis
     path = "events.0.at"
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ConfigError
-from sim.fleet.run import DEFAULT_ENGINE
+from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.scenario.durations import parse_duration
 from sim.scenario.names import folder_name
 from sim.scenario.overrides import set_key
@@ -82,6 +83,8 @@ SWEEP = Table({
                                         "is false are dropped, e.g. 'tvs_at >= cm_at + 300'"),
     "metrics": Value(list, list(DEFAULT_METRICS), check=_names,
                      help="summary metrics `itlsim plot` shows by default"),
+    "engine": Value(str, None, choices=ENGINES, help=f"the fleet engine of every run (default "
+                    f"{DEFAULT_ENGINE}; `itlsim sweep --engine` overrides it)"),
 })
 PARAMETER = Table({
     "path": Value(str, None, check=_path_syntax, help="dotted path into the base scenario, "
@@ -191,8 +194,11 @@ class SweepSpec:
 
 
 def load_sweep(path: str | Path, *, replications: int | None = None,
-               root_seed: int | None = None) -> SweepSpec:
-    """Read and validate a sweep file and its base scenario, and expand the points."""
+               root_seed: int | None = None, engine: str | None = None) -> SweepSpec:
+    """Read and validate a sweep file and its base scenario, and expand the points.
+
+    ``replications``, ``root_seed`` and ``engine`` (the command line's) win over the file's
+    keys; without either, the engine is ``DEFAULT_ENGINE``."""
     source = TomlSource.load(path)
     data = validate(source, SWEEP_SCHEMA)
     sweep = data["sweep"]
@@ -214,7 +220,8 @@ def load_sweep(path: str | Path, *, replications: int | None = None,
         parameters=parameters, constraint=constraint,
         replications=replications if replications is not None else sweep["replications"],
         root_seed=root_seed if root_seed is not None else sweep["root_seed"],
-        metrics=tuple(sweep["metrics"]), points=points, dropped=dropped, source=source)
+        metrics=tuple(sweep["metrics"]), points=points, dropped=dropped, source=source,
+        engine=engine or sweep["engine"] or DEFAULT_ENGINE)
 
 
 def _parameters(source: TomlSource, tables: dict[str, Any], base: dict[str, Any]

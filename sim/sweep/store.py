@@ -9,7 +9,9 @@ read_only=True).sql(...).df()``):
   file as last run), ``raw`` and ``values`` (JSON; values are comparable: durations in seconds);
 - ``runs``: one row per run, keyed by ``(point_key, replication)``: seed, status (``ok`` or
   ``failed``), error text, scenario hash, provenance (itlsim version, revision, code digest),
-  wall time, the full summary and the timeline markers (JSON);
+  wall time, the full summary and the timeline markers (JSON), the fleet engine that ran it
+  (``engine``; ``NULL`` in stores of versions before it was recorded, whose runs were all the
+  agents engine's, ``LEGACY_ENGINE``);
 - ``metrics``: long format ``(point_key, replication, metric, value)``: every numeric summary
   field, nested ones flattened (``final_states.locked``, ``lock_reasons.<reason>``); ``NULL`` is
   a field the run reported as none (e.g. 99 % of the locked phones never working again);
@@ -62,7 +64,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS runs (point_key VARCHAR, replication INTEGER, seed BIGINT, "
     "status VARCHAR, error VARCHAR, scenario_hash VARCHAR, itlsim_version VARCHAR, "
     "revision VARCHAR, code VARCHAR, wall_time_s DOUBLE, finished_at TIMESTAMP, "
-    "summary VARCHAR, markers VARCHAR, PRIMARY KEY (point_key, replication))",
+    "summary VARCHAR, markers VARCHAR, engine VARCHAR, PRIMARY KEY (point_key, replication))",
     "CREATE TABLE IF NOT EXISTS metrics (point_key VARCHAR, replication INTEGER, "
     "metric VARCHAR, value DOUBLE)",
     "CREATE TABLE IF NOT EXISTS series (point_key VARCHAR, replication INTEGER, time_s DOUBLE, "
@@ -70,6 +72,9 @@ _SCHEMA = (
 )
 _RUN_KEY = ["point_key", "replication"]
 LOCK_WAIT = 60.0  # seconds a reader or the writer waits for the other side's lock
+LEGACY_ENGINE = "agents"
+"""The engine of runs stored before the store recorded engines: the only one there was (a
+fact about old stores, not the default engine, ``sim.fleet.run.DEFAULT_ENGINE``)."""
 
 
 def store_path(target: str | Path) -> Path:
@@ -107,7 +112,8 @@ def _runs_table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
         "wall_time_s": np.array([o.wall_time for o in outcomes], dtype=np.float64),
         "finished_at": pd.Series([now] * len(outcomes), dtype="datetime64[us]"),
         "summary": _texts(json.dumps(o.summary, default=str) for o in outcomes),
-        "markers": _texts(json.dumps(o.markers) for o in outcomes)})
+        "markers": _texts(json.dumps(o.markers) for o in outcomes),
+        "engine": _texts(o.engine for o in outcomes)})
 
 
 def _metrics_table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
@@ -242,6 +248,8 @@ class SweepStore:
                              "replication": np.array([o.replication for o in outcomes],
                                                      dtype=np.int32)})
         with self._transaction() as con:
+            if "engine" not in self._columns(con, "runs"):  # a store older than engines
+                con.execute("ALTER TABLE runs ADD COLUMN engine VARCHAR")
             for table in ("runs", "metrics", "series") if replace else ():
                 self._with_table(con, keys, f"DELETE FROM {table} t USING incoming i WHERE "
                                             f"t.point_key = i.point_key AND "
@@ -250,16 +258,16 @@ class SweepStore:
                                                          "FROM incoming")
             self._with_table(con, _metrics_table(outcomes), "INSERT INTO metrics BY NAME "
                                                             "SELECT * FROM incoming")
-            for state in {s for o in outcomes for s in o.states} - self._series_columns(con):
+            for state in {s for o in outcomes for s in o.states} - self._columns(con, "series"):
                 # a state the engine added after the store was made
                 con.execute(f"ALTER TABLE series ADD COLUMN {state} INTEGER")
             self._with_table(con, _series_table(outcomes), "INSERT INTO series BY NAME SELECT "
                                                            "* FROM incoming")
 
     @staticmethod
-    def _series_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
         return {row[0] for row in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'series'").fetchall()}
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()}
 
     def _with_table(self, con: duckdb.DuckDBPyConnection, data: pd.DataFrame,
                     statement: str) -> None:
@@ -300,9 +308,13 @@ class SweepStore:
         return {key: json.loads(value) for key, value in rows}
 
     def recorded(self) -> pd.DataFrame:
-        """Every stored run's identity, status and provenance (no results)."""
-        return self.sql("SELECT point_key, replication, seed, status, scenario_hash, "
-                        "itlsim_version, revision, code FROM runs")
+        """Every stored run's identity, status, provenance and engine (no results); a run of
+        a store older than recorded engines has ``LEGACY_ENGINE``."""
+        with self.session() as con:
+            engine = "engine" if "engine" in self._columns(con, "runs") else "NULL"
+            return self.sql(f"SELECT point_key, replication, seed, status, scenario_hash, "
+                            f"itlsim_version, revision, code, coalesce({engine}, ?) AS engine "
+                            f"FROM runs", [LEGACY_ENGINE])
 
     def points(self, *, current_only: bool = True) -> pd.DataFrame:
         """One row per point: ``point_key``, ``point_index`` and a column per parameter."""

@@ -74,6 +74,7 @@ class Outcome:
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
     markers: list[Marker] = field(default_factory=list)
+    engine: str = DEFAULT_ENGINE  # the fleet engine that ran it (the store records it)
 
 
 class _RunFields(TypedDict):
@@ -139,12 +140,12 @@ def execute_run(run: Run, scenario_path: str, engine: str = DEFAULT_ENGINE) -> O
         result = simulate(seeded(point.scenario, run.seed), engine=engine)
     except Exception as exc:  # recorded with its error text; the sweep goes on
         return Outcome(**base, status=FAILED, error=describe_error(exc),
-                       wall_time=time.perf_counter() - started)
+                       wall_time=time.perf_counter() - started, engine=engine)
     times, counts = result.grid
     return Outcome(**base, status=OK, wall_time=time.perf_counter() - started,
                    scenario_hash=point.hash_with(run.seed), summary=result.summary,
                    states=tuple(result.states), times=times, counts=counts.astype(np.int32),
-                   markers=list(result.markers))
+                   markers=list(result.markers), engine=result.engine["name"])
 
 
 def describe_error(exc: BaseException) -> str:
