@@ -162,6 +162,8 @@ def _file_engine(table: str) -> str:
 # not given is None, so the file's key wins over the default but not over the option
 _SWEEP_ENGINE = click.option("--engine", type=click.Choice(ENGINES), default=None,
                              help=_file_engine("sweep"))
+_PLAN_ENGINE = click.option("--engine", type=click.Choice(ENGINES), default=None,
+                            help=_file_engine("plan"))
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                             help="Print the parsed file as JSON instead of CUCM's layout.")
 
@@ -380,11 +382,12 @@ def sweep(sweep_file: str, dry_run: bool, workers: int | None, scheduler: str | 
               help="Override [plan] root_seed.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Results folder (default results/plans/<plan name>).")
+@_PLAN_ENGINE
 @_MAX_MEMORY
 @_MAX_OUTPUT
 @click.option("--quiet", is_flag=True, help="Print only where the recommendation went.")
 def plan(plan_file: str, workers: int | None, scheduler: str | None, replications: int | None,
-         root_seed: int | None, out: str | None, max_memory: int | None,
+         root_seed: int | None, out: str | None, engine: str | None, max_memory: int | None,
          max_output: int | None, quiet: bool) -> None:
     """Search the procedures for a planned change and recommend the safest one."""
     from sim.output.planjob import plan_job
@@ -392,8 +395,8 @@ def plan(plan_file: str, workers: int | None, scheduler: str | None, replication
     if workers and scheduler:
         raise click.UsageError("--workers and --scheduler exclude each other")
     done = plan_job(plan_file, workers=workers, scheduler=scheduler, out=out,
-                    replications=replications, root_seed=root_seed, max_memory=max_memory,
-                    max_output=max_output,
+                    replications=replications, root_seed=root_seed, engine=engine,
+                    max_memory=max_memory, max_output=max_output,
                     say=(lambda text: None) if quiet else lambda text: click.echo(
                         f"itlsim: {text}", err=True))
     click.echo(done.describe(quiet=quiet))

@@ -19,7 +19,10 @@ from sweep_helpers import CountingExecutor
 
 from sim.cli import main
 from sim.errors import ConfigError
+from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.output.planjob import plan_job
+from sim.plan.candidates import generate
+from sim.plan.evaluate import Evaluator
 from sim.plan.planner import PlanResult, run_plan
 from sim.plan.recommendation import document
 from sim.plan.spec import load_plan
@@ -101,6 +104,42 @@ def test_a_rerun_reads_its_runs_back_and_runs_nothing(rename) -> None:
     again = planned(plan, out, executor)
     assert executor.runs == [] and again.runs_executed == 0
     assert again.recommended == first.recommended and again.rows == first.rows
+
+
+def test_candidates_run_on_the_plans_engine(tmp_path: Path) -> None:
+    """``[plan] engine`` reaches the workers: the store's rows name the engine that ran."""
+    engine = next(e for e in ENGINES if e != DEFAULT_ENGINE)
+    spec = load_plan(write_plan(tmp_path, RENAME), engine=engine)
+    with CountingExecutor() as pool:
+        evaluator = Evaluator(spec, pool, 2, tmp_path / "out")
+        evaluator.add(generate(spec).candidates[:1])
+        evaluator.ensure([next(iter(evaluator.candidates))], 2)
+    with SweepStore(tmp_path / "out" / "plan.duckdb") as store:
+        assert store.recorded().engine.tolist() == [engine] * 2
+        assert store.sweep_info()["engine"] == engine
+
+
+def test_a_plan_refuses_to_resume_on_another_engine(rename, tmp_path: Path) -> None:
+    """A plan's store holds one engine's runs: another engine is one line, exit 2, before
+    anything is written (the store's bytes stay, no recommendation)."""
+    plan, out, _ = rename
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    shutil.copy(out / "plan.duckdb", folder / "plan.duckdb")
+    before = (folder / "plan.duckdb").read_bytes()
+    recorded = SweepStore(folder / "plan.duckdb").recorded()
+    runs = int((recorded.status == "ok").sum())  # failed runs hold no results: never block
+    asked = next(e for e in ENGINES if e != DEFAULT_ENGINE)
+    result = CliRunner().invoke(main, ["plan", str(plan), "--workers", "1", "--out",
+                                       str(folder), "--engine", asked])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"itlsim: {folder / 'plan.duckdb'}: {runs} stored runs were made by the "
+        f"{DEFAULT_ENGINE} engine, not the {asked} engine asked for; runs of different engines "
+        f"are not mixed: pass --engine {DEFAULT_ENGINE} to resume it, else use --out for a new "
+        f"folder, or remove the folder to start again\n")
+    assert (folder / "plan.duckdb").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["plan.duckdb"]
 
 
 def test_itlsim_plan_writes_the_results_folder(rename, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from plan_helpers import RENAME, base_text, write_plan
 
 from sim.cli import main
 from sim.errors import ConfigError
+from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.plan.candidates import generate
 from sim.plan.goals import Regenerate, Rename
 from sim.plan.spec import load_plan
@@ -37,6 +38,19 @@ def test_a_valid_plan_loads_with_its_defaults(tmp_path: Path) -> None:
     assert spec.schedule.first == 2 and spec.schedule.most == 4
     assert spec.objective.metrics[0] == "locked_final"
     assert spec.question == ""  # no comment at the top
+
+
+def test_the_engine_comes_from_the_command_line_then_the_file_then_the_default(
+        tmp_path: Path) -> None:
+    """``[plan] engine`` is the fleet engine of every run, ``--engine`` (``load_plan(engine=)``)
+    wins over it, and without either it is ``DEFAULT_ENGINE``."""
+    assert load_plan(write_plan(tmp_path, RENAME)).engine == DEFAULT_ENGINE
+    for engine in ENGINES:
+        path = write_plan(tmp_path, f'[plan]\nbase = "base.toml"\nengine = "{engine}"\n'
+                                    + RENAME)
+        assert load_plan(path).engine == engine
+        other = next(e for e in ENGINES if e != engine)
+        assert load_plan(path, engine=other).engine == other
 
 
 def test_the_question_is_the_first_paragraph_of_the_header(tmp_path: Path) -> None:
@@ -176,7 +190,10 @@ def test_a_procedure_longer_than_the_base_scenario_is_refused(tmp_path: Path) ->
     ('[plan]\nbase = "base.toml"\n[goal]\nchange = "rename pub to x"\n[objective]\n'
      'metrics = ["locked_final"]\ntolerances = { ever_locked = 2.0 }\n',
      "[objective.tolerances.ever_locked]: 'ever_locked' is not one of the objective's metrics"),
-], ids=["replications", "no-base", "metric-typo", "tolerance-not-in-objective"])
+    ('[plan]\nbase = "base.toml"\nengine = "cohrot"\n[goal]\nchange = "rename pub to x"\n',
+     ":3 [plan.engine]: 'cohrot' is not valid; did you mean 'cohort'? (expected one of "
+     "'agents', 'cohort')"),
+], ids=["replications", "no-base", "metric-typo", "tolerance-not-in-objective", "engine"])
 def test_plan_section_errors(tmp_path: Path, plan: str, expected: str) -> None:
     assert expected in error_of(tmp_path, plan)
 

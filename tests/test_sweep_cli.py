@@ -113,3 +113,11 @@ def test_the_engine_of_the_file_the_command_line_and_a_refused_resume(sweep_file
     with SweepStore.open(tmp_path / "fresh") as store:
         assert store.recorded().engine.tolist() == [DEFAULT_ENGINE] * 6
 
+
+def test_sweep_and_plan_help_say_what_the_engine_defaults_to() -> None:
+    """``--engine`` is "not given" by default (the file's key may decide), so its help names
+    the default instead of click's ``[default: ...]``."""
+    for command, table in (("sweep", "sweep"), ("plan", "plan")):
+        text = " ".join(run(command, "--help").stdout.split())
+        assert (f"Overrides [{table}] engine; default: that key, else {DEFAULT_ENGINE}."
+                in text), text

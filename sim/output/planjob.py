@@ -69,20 +69,21 @@ def default_out(spec: PlanSpec) -> Path:
 
 def plan_job(path: str, *, workers: int | None = None, scheduler: str | None = None,
              out: str | None = None, replications: int | None = None,
-             root_seed: int | None = None, max_memory: int | None = None,
+             root_seed: int | None = None, engine: str | None = None,
+             max_memory: int | None = None,
              max_output: int | None = None, say: Callable[[str], None] = lambda text: None
              ) -> PlanOutput:
     """Load, search, write (module doc). A plan whose constraints no procedure meets is
     written, then refused in one line naming the constraint."""
     started = time.perf_counter()
-    spec = load_plan(path, root_seed=root_seed, replications=replications)
+    spec = load_plan(path, root_seed=root_seed, replications=replications, engine=engine)
     folder = Path(out) if out else default_out(spec)
     limits = Limits.given(folder, max_memory=max_memory, max_output=max_output,
                           remote=scheduler is not None)
     with open_executor(workers, scheduler) as (executor, slots):
         result = run_plan(spec, executor, slots, folder, say, limits)
     doc = document(result)
-    run = _recommended_run(result, folder, path)
+    run = _recommended_run(result, folder, path, spec.engine)
     if run is not None:
         doc["recommendation"]["run_folder"] = f"{RUNS}/{run.name}"
     published = publish_folder(folder / "recommendation", lambda staging: _write(
@@ -129,13 +130,15 @@ def _ranking_csv(path: Path, doc: dict[str, Any]) -> None:
                                for part in ("mean", "ci_low", "ci_high")]])
 
 
-def _recommended_run(result: PlanResult, folder: Path, plan_path: str) -> Path | None:
-    """The recommended procedure simulated once (replication 0's seed), as a run folder."""
+def _recommended_run(result: PlanResult, folder: Path, plan_path: str, engine: str
+                     ) -> Path | None:
+    """The recommended procedure simulated once (replication 0's seed) on the plan's
+    ``engine``, as a run folder."""
     scenario = result.recommended_scenario
     if scenario is None:
         return None
     digest = scenario_hash(scenario)
-    published = write_run(simulate(scenario), folder / RUNS /
+    published = write_run(simulate(scenario, engine=engine), folder / RUNS /
                           run_id(scenario.seed, digest),
                           provenance={"scenario_file": scenario.path, "scenario_sha256": digest,
                                       "seed": scenario.seed, "overrides": [],

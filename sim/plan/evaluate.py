@@ -8,8 +8,9 @@ the same boot times and the same phones switched off, and their difference is th
 Runs go through ``sim.sweep.executors.stream`` (a process pool or Dask, longest first, chunked)
 into a DuckDB ``SweepStore`` (``plan.duckdb`` in the plan's folder), in transactions; runs
 already stored are read back instead of run again, so a plan that stopped resumes and a rerun
-costs nothing and gives the same numbers. Stored runs made by other code, another root seed or
-another scenario are refused, as for sweeps.
+costs nothing and gives the same numbers. Stored runs made by other code, another fleet engine
+(``[plan] engine``, ``--engine``), another root seed or another scenario are refused, as for
+sweeps, before anything is written.
 
 ``problem`` says why a candidate cannot be recommended after the runs so far: a run that failed,
 a step CUCM refused (the generator respects the engine's rules, so this is a finding), no
@@ -38,7 +39,7 @@ from sim.scenario.overrides import set_key
 from sim.scenario.scenario import Scenario, scenario_from_dict, scenario_hash
 from sim.sweep.executors import BatchedWriter, PlannedRun, stream
 from sim.sweep.provenance import current
-from sim.sweep.runner import Limits, check_limits, check_worker, estimated_cost
+from sim.sweep.runner import Limits, check_engine, check_limits, check_worker, estimated_cost
 from sim.sweep.seeds import replication_seed
 from sim.sweep.spec import Point, point_key
 from sim.sweep.store import SweepStore
@@ -99,9 +100,11 @@ class Evaluator:
         self.source = Points(spec)
         self.base_events = list(spec.base.data.get("events", []))
         self.store = SweepStore(folder / STORE_FILE, read_only=False)
+        self._stored = self._recorded()
         self.info: dict[str, Any] = {
             "name": spec.name, "plan_file": spec.path, "base": spec.base.path,
-            "root_seed": spec.root_seed, "replications": spec.schedule.most, "kind": "plan"}
+            "root_seed": spec.root_seed, "replications": spec.schedule.most, "kind": "plan",
+            "engine": spec.engine}
         self.store.save_sweep(self.info)
         self.labels: dict[str, str] = {}
         """Point key -> the candidate's label (and the variant's, beside the base), as the
@@ -112,7 +115,6 @@ class Evaluator:
         self.scenarios: dict[str, Scenario] = {}
         self.runs: dict[tuple[str, int], Run] = {}
         self.executed = 0
-        self._stored = self._recorded()
 
     def add(self, candidates: Sequence[Candidate]) -> None:
         for candidate in candidates:
@@ -164,7 +166,8 @@ class Evaluator:
         self.store.save_points(list(self.points.values()))
         todo.sort(key=lambda run: (-run.cost, run.point.index, run.replication))
         with BatchedWriter(self.store) as writer:
-            for outcomes in stream(self.executor, self.source, todo, self.slots):
+            for outcomes in stream(self.executor, self.source, todo, self.slots,
+                                   engine=self.spec.engine):
                 for outcome in outcomes:
                     check_worker(outcome, self.store.path, allow_mixed=False)
                     writer.add(outcome)
@@ -242,6 +245,7 @@ class Evaluator:
         if len(other):
             raise ItlsimError(f"{self.store.path}: {len(other)} stored runs were made by other "
                               f"code than {mine.describe()}; {_HINT}")
+        check_engine(self.store.path, recorded, self.spec.engine, _HINT)
         return {(key, int(r)) for key, r in zip(recorded.point_key, recorded.replication,
                                                 strict=True)}
 

@@ -8,6 +8,7 @@ every mistake is one line ``plan.toml:12 [choices.batch_size]: ...`` with a did-
     replications = 10                 # the most runs per candidate (the race starts with
     first_replications = 3            #   first_replications and doubles, sim.plan.race)
     root_seed = 14                    # replication seeds, common to every candidate
+    engine = "cohort"                 # the fleet engine of every run; --engine wins
 
     [goal]
     change = "rename publisher to cucm-new"
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ConfigError
+from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.plan.choices import CHOICE_ORDER, CHOICES, comparable, defaults
 from sim.plan.goals import Base, Goal, check_base_events, parse_goal
 from sim.plan.methods import METHODS, Method
@@ -87,6 +89,8 @@ PLAN = Table({
     "sensitivity_replications": Value(int, 4, check=at_least(2), help="runs per candidate and "
                                       "variant in that check, at most replications (default "
                                       "4: two rarely tell procedures apart)"),
+    "engine": Value(str, None, choices=ENGINES, help=f"the fleet engine of every run (default "
+                    f"{DEFAULT_ENGINE}; `itlsim plan --engine` overrides it)"),
 })
 CONSTRAINTS = Table({
     "window": duration(None, check=positive, help="maintenance window: every step within this "
@@ -143,6 +147,7 @@ class PlanSpec:
     refine_depth: int
     sensitivity: bool
     sensitivity_replications: int = 4
+    engine: str = DEFAULT_ENGINE  # the fleet engine of every run (``sim.fleet.run.ENGINES``)
 
     def values(self, name: str) -> tuple[Any, ...]:
         return self.choices[name]
@@ -158,8 +163,9 @@ class PlanSpec:
 
 
 def load_plan(path: str | Path, *, root_seed: int | None = None,
-              replications: int | None = None) -> PlanSpec:
-    """Read and check a plan file and its base scenario (module doc)."""
+              replications: int | None = None, engine: str | None = None) -> PlanSpec:
+    """Read and check a plan file and its base scenario (module doc); ``root_seed``,
+    ``replications`` and ``engine`` (the command line's) win over the file's keys."""
     source = TomlSource.load(path)
     data = validate(source, PLAN_SCHEMA)
     plan = data["plan"]
@@ -186,7 +192,8 @@ def load_plan(path: str | Path, *, root_seed: int | None = None,
         schedule=Schedule(plan["first_replications"], most, plan["finalists"]),
         root_seed=plan["root_seed"] if root_seed is None else root_seed, begin=plan["begin"],
         refine_depth=plan["refine_depth"], sensitivity=plan["sensitivity"],
-        sensitivity_replications=min(plan["sensitivity_replications"], most))
+        sensitivity_replications=min(plan["sensitivity_replications"], most),
+        engine=engine or plan["engine"] or DEFAULT_ENGINE)
 
 
 def _base(source: TomlSource, relative: str) -> Base:
