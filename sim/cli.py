@@ -40,7 +40,7 @@ from sim.errors import (
 # whole simulator for every `itlsim --help`
 EVENT_LOG_FORMATS = ("jsonl", "parquet", "none")
 ENGINES = ("agents", "cohort")  # sim.fleet.run.ENGINES, the same way
-DEFAULT_ENGINE = "agents"  # sim.fleet.run.DEFAULT_ENGINE, the same way
+DEFAULT_ENGINE = "cohort"  # sim.fleet.run.DEFAULT_ENGINE, the same way
 
 
 def write_crash_report(error: BaseException, argv: list[str]) -> str:

@@ -55,7 +55,7 @@ from sim.scenario.scenario import Scenario
 STREAMS = ("hardware", "ctl", "file_not_found", "itl", "config", "register", "retry", "tvs",
            "tftp_restart", "availability", "remote", "visit", "reprovision", "phase", "cohort")
 ENGINES = ("agents", "cohort")
-DEFAULT_ENGINE = "agents"
+DEFAULT_ENGINE = "cohort"
 """``agents``: a SimPy agent per phone boot (the reference); ``cohort``: the phones of a reset
 boot together as arrays where that is exact, agents elsewhere (``sim.fleet.cohort``)."""
 
