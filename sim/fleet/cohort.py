@@ -136,6 +136,7 @@ class CohortModel(FleetModel):
                 return False
             cases.append(case)
         case_of = np.fromiter(map(index.__getitem__, keys), np.int64, len(keys))
+        del keys, first  # a tuple and three integers per phone: gone before the slot times
         storm = self._plan(phones, cases, case_of, arrive)
         if storm.last >= horizon:
             return False
@@ -209,7 +210,7 @@ class CohortModel(FleetModel):
         tvs_latency = dict(zip((TVS_CTL, TVS_ITL, TVS_CONFIG),
                                self.sample["tvs"].dist.sample_many(self.rng, 3 * n).reshape(3, n),
                                strict=True))
-        resource = np.full((6, n), NONE, dtype=np.int64)
+        resource = np.full((6, n), NONE, dtype=np.int16)
         duration = np.zeros((6, n))
         for c, case in enumerate(cases):
             members = case_of == c

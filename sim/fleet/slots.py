@@ -26,7 +26,6 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,10 +51,12 @@ def schedule(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
     segment; ``resource[k, i]`` (an index into ``capacity``, or ``NONE``) and
     ``duration[k, i]`` its segment ``k``. Resources are idle at the start."""
     ends = arrive + np.cumsum(duration, axis=0)
-    served = [int(np.count_nonzero(resource == r)) for r in range(len(capacity))]
-    peaks = [_peak_holders(ends - duration, ends, resource == r) for r in range(len(capacity))]
+    starts = ends - duration
+    peaks = [_peak_holders(starts, ends, resource == r) for r in range(len(capacity))]
     if all(peak <= cap for peak, cap in zip(peaks, capacity, strict=True)):
-        return Schedule(ends, peaks, [0] * len(capacity), served)
+        return Schedule(ends, peaks, [0] * len(capacity),
+                        [int(np.count_nonzero(resource == r)) for r in range(len(capacity))])
+    del ends, starts  # a million-phone storm: 100 MB the exact pass does not need
     return _queued(arrive, resource, duration, capacity)
 
 
@@ -93,16 +94,20 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
     segments, n = resource.shape
     # phone i's segment k at i * segments + k; arrays rather than lists of Python numbers
     # (a million-phone storm: 50 MB instead of 250 MB)
-    res = array("h", resource.T.astype(np.int16).tobytes())
-    dur = array("d", duration.T.astype(np.float64).tobytes())
-    ends = array("d", bytes(8 * n * segments))
-    begins = array("d", bytes(8 * n * segments))
+    res, dur = array("h"), array("d")
+    res.frombytes(np.ascontiguousarray(resource.T, np.int16).ravel().data.cast("B"))
+    dur.frombytes(np.ascontiguousarray(duration.T, np.float64).ravel().data.cast("B"))
+    ends = array("d", [0.0]) * (n * segments)
+    begins = array("d", [0.0]) * (n * segments)
     free = [[0.0] * c for c in capacity]  # zeros: already heaps
     pending: list[tuple[float, int, int]] = []  # (request time, order, flat index)
-    # per resource, phones that queued: (slot start, next request time, flat index)
-    queued: list[deque[tuple[float, float, int]]] = [deque() for _ in capacity]
+    # per resource, the phones that queued, in slot start order, as flat indices: of their
+    # next request (its time is the end of the segment before) and of the slot they queued for
+    # (its start is ``begins`` there); a FIFO of plain integers, read from ``heads`` on
+    parked = [(array("i"), array("i")) for _ in capacity]
+    heads = [0] * len(capacity)
     order = next_arrival = 0
-    released = math.inf  # the earliest slot start of a phone in ``queued``
+    released = math.inf  # the earliest slot start of a parked phone
     first = np.argsort(arrive, kind="stable")
     arrivals, who = [*arrive[first].tolist(), math.inf], (first * segments).tolist()
     while True:
@@ -111,13 +116,16 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
             soonest = pending[0][0]
         if released <= soonest and released != math.inf:
             # the phones whose slots have started by then may ask again
-            for q in queued:  # a block at a time: the heap stays small, min() runs seldom
-                if q and q[0][0] <= soonest:
-                    for _ in range(min(len(q), PARKED_BLOCK)):
-                        _, asks, flat = q.popleft()
+            # a block at a time: the heap stays small, and min() runs seldom
+            for r, (asking, slot) in enumerate(parked):
+                head = heads[r]
+                if head < len(asking) and begins[slot[head]] <= soonest:
+                    heads[r] = min(len(asking), head + PARKED_BLOCK)
+                    for flat in asking[head:heads[r]]:
                         order += 1
-                        heapq.heappush(pending, (asks, order, flat))
-            released = min((q[0][0] for q in queued if q), default=math.inf)
+                        heapq.heappush(pending, (ends[flat - 1], order, flat))
+            released = min((begins[slot[heads[r]]] for r, (asking, slot) in enumerate(parked)
+                            if heads[r] < len(asking)), default=math.inf)
             continue
         if soonest == math.inf:
             break
@@ -127,7 +135,7 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
             now, at = soonest, who[next_arrival]
             next_arrival += 1
         last = at - at % segments + segments
-        r, asked = res[at], now
+        r, asked, slot_at = res[at], now, at
         if r != NONE:  # the request: the slot that frees first
             slots = free[r]
             started = slots[0] if slots[0] > now else now
@@ -138,7 +146,8 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
         while at < last:  # delays up to the next request, or to the end
             if res[at] != NONE:
                 if r != NONE and started > asked:  # it waits for its slot to start first
-                    queued[r].append((started, now, at))
+                    parked[r][0].append(at)
+                    parked[r][1].append(slot_at)
                     if started < released:
                         released = started
                 else:
