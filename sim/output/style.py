@@ -25,8 +25,9 @@ import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.output.formats import count, wall_clock
@@ -78,22 +79,46 @@ def figure(width: float, height: float) -> Figure:
 
 
 def settle_layout(fig: Figure) -> None:
-    """Lay ``fig`` out once and pin every axes where the layout put it, rounded to
-    ``POSITION_STEP`` of the figure, so that every later rendering (PNG, SVG, inline) draws
-    the same positions.
+    """Lay ``fig`` out once and pin everything the layout placed (every subfigure, every
+    axes, the figure-level texts such as the suptitle) where it put it, rounded to
+    ``POSITION_STEP`` of the (sub)figure, then turn the layout engine off, so that every
+    later rendering (PNG, SVG, inline, in this process or another) draws the same positions.
 
-    Constrained layout solves for the axes' positions at every draw, and its solver's last
-    digits vary from one solution to the next (sweep plots' tick labels moved by 1e-6 points
-    between renderings of the same store); rounding its answer and turning the engine off
-    makes the bytes reproducible. A figure without a layout engine is left as it is."""
-    if fig.get_layout_engine() is None:
+    Constrained layout solves for those positions with kiwisolver at every draw, and the
+    solver's last bits depend on where its variables sit in memory: a constraint's terms are
+    ordered by the addresses of its variables (a ``std::map`` keyed by pointer), which sets
+    the order of the solver's sums and pivots. The heap layout differs from one process to
+    the next (``PYTHONHASHSEED`` changes it, and so does any earlier allocation), so a
+    subfigure's edge came out as 5.6e-16 in one run and 7.8e-16 in another and a tick label
+    of ``recovery.svg`` moved across SVG's 6-decimal rounding (301.01441 / 301.014411).
+    Rounding the solver's answer removes that noise (it could survive only in a value
+    within 1e-16 of a half step, about one chance in 1e11 per coordinate); after it, every
+    coordinate is computed from the pinned numbers by the same IEEE arithmetic, so SVG's
+    rounding ties fall the same way every time.
+    A figure without a layout engine, or one already settled, is left as it is."""
+    if isinstance(fig.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
         return
     fig.canvas.draw()
+    for panel in _panels(fig):
+        if isinstance(panel, SubFigure):
+            panel.bbox_relative.set_points(_pinned(panel.bbox_relative.get_points()))
+        for text in panel.texts:  # the suptitle's height follows its subfigure's
+            text.set_position(_pinned(text.get_position()))
     for ax in fig.axes:
-        x0, y0, width, height = (round(v / POSITION_STEP) * POSITION_STEP
-                                 for v in ax.get_position(original=False).bounds)
-        ax.set_position((x0, y0, width, height))
+        ax.set_position(_pinned(ax.get_position(original=False).bounds))
     fig.set_layout_engine("none")
+
+
+def _panels(fig: Figure | SubFigure) -> Iterator[Figure | SubFigure]:
+    """``fig`` and all its subfigures, depth first."""
+    yield fig
+    for sub in fig.subfigs:
+        yield from _panels(sub)
+
+
+def _pinned(values: Any) -> Any:
+    """``values`` (numbers or a numpy array) rounded to ``POSITION_STEP``."""
+    return np.round(np.asarray(values, dtype=float) / POSITION_STEP) * POSITION_STEP
 
 
 def svg(fig: Figure) -> str:
