@@ -86,44 +86,52 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
     this is first-come-first-served, and a freed slot passing straight to the longest waiter
     (``Slots.give``) is the same thing. Each resource is a heap of its slots' free times.
 
-    A phone's first request comes from the arrivals in time order (a pointer); its later ones
-    from a heap. A phone that had to queue cannot ask again before its slot starts, and a
-    resource's slots start in request order, so such phones wait in a per-resource FIFO until
-    the clock reaches their start: the heap holds only phones in service or between two slots,
-    small however far the storm overflows. Queue peaks come afterwards from the waits."""
+    Only the segments that hold a slot go through the pass (``_chain``: after each, the next
+    one and the delays in between); plain delays are added afterwards, as arrays. A phone's
+    first request comes from the arrivals in time order (a pointer); its later ones from a
+    heap. A phone that had to queue cannot ask again before its slot starts, and a resource's
+    slots start in request order, so such phones wait in a per-resource FIFO until the clock
+    reaches their start: the heap holds only phones in service or between two slots, small
+    however far the storm overflows. Queue peaks come afterwards from the waits."""
     segments, n = resource.shape
-    # phone i's segment k at i * segments + k; arrays rather than lists of Python numbers
-    # (a million-phone storm: 50 MB instead of 250 MB)
-    res, dur = array("h"), array("d")
-    res.frombytes(np.ascontiguousarray(resource.T, np.int16).ravel().data.cast("B"))
-    dur.frombytes(np.ascontiguousarray(duration.T, np.float64).ravel().data.cast("B"))
+    following, gap, first, lead = _chain(resource, duration)
+    # flat index i * segments + k: phone i's segment k; typed arrays, not lists of Python
+    # numbers (a million-phone storm: tens of MB instead of hundreds)
+    res, dur, nxt, wait = array("h"), array("d"), array("q"), array("d")
+    for column, table, dtype in ((res, resource, np.int16), (dur, duration, np.float64),
+                                 (nxt, following, np.int64), (wait, gap, np.float64)):
+        column.frombytes(np.ascontiguousarray(table.T, dtype).ravel().data.cast("B"))
     ends = array("d", [0.0]) * (n * segments)
     begins = array("d", [0.0]) * (n * segments)
     free = [[0.0] * c for c in capacity]  # zeros: already heaps
     pending: list[tuple[float, int, int]] = []  # (request time, order, flat index)
     # per resource, the phones that queued, in slot start order, as flat indices: of their
-    # next request (its time is the end of the segment before) and of the slot they queued for
-    # (its start is ``begins`` there); a FIFO of plain integers, read from ``heads`` on
-    parked = [(array("i"), array("i")) for _ in capacity]
+    # next request and of the slot they queued for (its start is ``begins`` there, and the
+    # request comes ``wait`` after its end); a FIFO of plain integers, read from ``heads`` on
+    parked = [(array("q"), array("q")) for _ in capacity]
     heads = [0] * len(capacity)
     order = next_arrival = 0
     released = math.inf  # the earliest slot start of a parked phone
-    first = np.argsort(arrive, kind="stable")
-    arrivals, who = [*arrive[first].tolist(), math.inf], (first * segments).tolist()
+    asks_first = arrive + lead
+    by_time = np.argsort(asks_first, kind="stable")
+    by_time = by_time[first[by_time] >= 0]  # phones that ask for a slot at all
+    arrivals, who = [*asks_first[by_time].tolist(), math.inf], first[by_time].tolist()
+    count = len(who)
     while True:
         soonest = arrivals[next_arrival]
         if pending and pending[0][0] < soonest:
             soonest = pending[0][0]
         if released <= soonest and released != math.inf:
-            # the phones whose slots have started by then may ask again
-            # a block at a time: the heap stays small, and min() runs seldom
+            # the phones whose slots have started by then may ask again, a block at a time:
+            # the heap stays small, and min() runs seldom
             for r, (asking, slot) in enumerate(parked):
                 head = heads[r]
                 if head < len(asking) and begins[slot[head]] <= soonest:
                     heads[r] = min(len(asking), head + PARKED_BLOCK)
-                    for flat in asking[head:heads[r]]:
+                    for flat, held in zip(asking[head:heads[r]], slot[head:heads[r]],
+                                          strict=True):
                         order += 1
-                        heapq.heappush(pending, (ends[flat - 1], order, flat))
+                        heapq.heappush(pending, (ends[held] + wait[held], order, flat))
             released = min((begins[slot[heads[r]]] for r, (asking, slot) in enumerate(parked)
                             if heads[r] < len(asking)), default=math.inf)
             continue
@@ -134,36 +142,63 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
         else:
             now, at = soonest, who[next_arrival]
             next_arrival += 1
-        last = at - at % segments + segments
-        r, asked, slot_at = res[at], now, at
-        if r != NONE:  # the request: the slot that frees first
-            slots = free[r]
-            started = slots[0] if slots[0] > now else now
-            begins[at] = started
-            ends[at] = now = started + dur[at]
-            heapq.heapreplace(slots, now)
-            at += 1
-        while at < last:  # delays up to the next request, or to the end
-            if res[at] != NONE:
-                if r != NONE and started > asked:  # it waits for its slot to start first
-                    parked[r][0].append(at)
-                    parked[r][1].append(slot_at)
-                    if started < released:
-                        released = started
-                else:
-                    order += 1
-                    heapq.heappush(pending, (now, order, at))
-                break
-            begins[at] = now
-            ends[at] = now = now + dur[at]
-            at += 1
-    shape = (n, segments)
-    end = np.frombuffer(ends).reshape(shape).T
-    begin = np.frombuffer(begins).reshape(shape).T
+        r = res[at]
+        slots = free[r]
+        started = slots[0] if slots[0] > now else now
+        begins[at] = started
+        ends[at] = end = started + dur[at]
+        heapq.heapreplace(slots, end)
+        then = nxt[at]
+        if then < 0:
+            continue
+        if started > now:  # it waits for its slot to start before it can ask again
+            parked[r][0].append(then)
+            parked[r][1].append(at)
+            if started < released:
+                released = started
+        else:
+            order += 1
+            heapq.heappush(pending, (end + wait[at], order, then))
+    assert next_arrival == count
+    return _with_delays(arrive, resource, duration, capacity, ends, begins)
+
+
+def _chain(resource: np.ndarray, duration: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray, np.ndarray]:
+    """For each segment, the flat index of the phone's next segment that holds a slot (-1:
+    none) and the sum of the plain delays in between; for each phone, its first such segment
+    (-1: none) and the delays before it. (Between two slots of a boot the plain segments are
+    unused TVS steps of zero duration, so these sums are the agents' to the bit.)"""
+    segments, n = resource.shape
+    base = np.arange(n, dtype=np.int64) * segments
+    following = np.full((segments, n), -1, np.int64)
+    gap = np.zeros((segments, n))
+    upcoming = np.full(n, -1, np.int64)
+    delays = np.zeros(n)
+    for k in range(segments - 1, -1, -1):
+        following[k], gap[k] = upcoming, delays
+        holds = resource[k] != NONE
+        upcoming = np.where(holds, base + k, upcoming)
+        delays = np.where(holds, 0.0, delays + duration[k])
+    return following, gap, upcoming, delays
+
+
+def _with_delays(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
+                 capacity: list[int], ends: array, begins: array) -> Schedule:
+    """The schedule from the pass's slot times: each plain delay ends its own duration after
+    the segment before it; peaks from the intervals."""
+    segments, n = resource.shape
+    slot_end = np.frombuffer(ends).reshape(n, segments).T
+    begin = np.frombuffer(begins).reshape(n, segments).T
+    end = np.empty((segments, n))
+    before = arrive
+    for k in range(segments):
+        end[k] = np.where(resource[k] != NONE, slot_end[k], before + duration[k])
+        before = end[k]
     asked_at = np.vstack((arrive[np.newaxis], end[:-1]))
     holds = [resource == r for r in range(len(capacity))]
     return Schedule(
-        np.ascontiguousarray(end),
+        end,
         [_peak_holders(begin, end, h, ends_first=True) for h in holds],
         [_peak_holders(asked_at, begin, h & (begin > asked_at), ends_first=True)
          for h in holds],
