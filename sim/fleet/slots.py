@@ -27,6 +27,7 @@ import heapq
 import math
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,20 +96,19 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
     however far the storm overflows. Queue peaks come afterwards from the waits."""
     segments, n = resource.shape
     following, gap, first, lead = _chain(resource, duration)
-    # flat index i * segments + k: phone i's segment k; typed arrays, not lists of Python
-    # numbers (a million-phone storm: tens of MB instead of hundreds)
-    res, dur, nxt, wait = array("h"), array("d"), array("q"), array("d")
-    for column, table, dtype in ((res, resource, np.int16), (dur, duration, np.float64),
-                                 (nxt, following, np.int64), (wait, gap, np.float64)):
-        column.frombytes(np.ascontiguousarray(table.T, dtype).ravel().data.cast("B"))
-    ends = array("d", [0.0]) * (n * segments)
-    begins = array("d", [0.0]) * (n * segments)
+    # segment k of phone i at flat index k * n + i: memoryviews of the numpy tables, read and
+    # written one number at a time without a copy or a Python number per entry
+    res, dur, nxt, wait = (_flat(table) for table in (
+        np.ascontiguousarray(resource, np.int16), np.ascontiguousarray(duration, np.float64),
+        following, gap))
+    end_table, begin_table = np.zeros((segments, n)), np.zeros((segments, n))
+    ends, begins = _flat(end_table), _flat(begin_table)
     free = [[0.0] * c for c in capacity]  # zeros: already heaps
     pending: list[tuple[float, int, int]] = []  # (request time, order, flat index)
     # per resource, the phones that queued, in slot start order, as flat indices: of their
     # next request and of the slot they queued for (its start is ``begins`` there, and the
     # request comes ``wait`` after its end); a FIFO of plain integers, read from ``heads`` on
-    parked = [(array("q"), array("q")) for _ in capacity]
+    parked = [(array("l"), array("l")) for _ in capacity]
     heads = [0] * len(capacity)
     order = next_arrival = 0
     released = math.inf  # the earliest slot start of a parked phone
@@ -160,7 +160,14 @@ def _queued(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
             order += 1
             heapq.heappush(pending, (end + wait[at], order, then))
     assert next_arrival == count
-    return _with_delays(arrive, resource, duration, capacity, ends, begins)
+    return _with_delays(arrive, resource, duration, capacity, end_table, begin_table)
+
+
+def _flat(table: np.ndarray) -> Any:
+    """A C-contiguous table as a flat memoryview of its numbers (item ``k * n + i``); typed
+    ``Any``: a memoryview's items are floats or integers by its format, which typing does not
+    follow."""
+    return table.ravel().data
 
 
 def _chain(resource: np.ndarray, duration: np.ndarray) -> tuple[np.ndarray, np.ndarray,
@@ -170,7 +177,7 @@ def _chain(resource: np.ndarray, duration: np.ndarray) -> tuple[np.ndarray, np.n
     (-1: none) and the delays before it. (Between two slots of a boot the plain segments are
     unused TVS steps of zero duration, so these sums are the agents' to the bit.)"""
     segments, n = resource.shape
-    base = np.arange(n, dtype=np.int64) * segments
+    base = np.arange(n, dtype=np.int64)
     following = np.full((segments, n), -1, np.int64)
     gap = np.zeros((segments, n))
     upcoming = np.full(n, -1, np.int64)
@@ -178,22 +185,19 @@ def _chain(resource: np.ndarray, duration: np.ndarray) -> tuple[np.ndarray, np.n
     for k in range(segments - 1, -1, -1):
         following[k], gap[k] = upcoming, delays
         holds = resource[k] != NONE
-        upcoming = np.where(holds, base + k, upcoming)
+        upcoming = np.where(holds, base + k * n, upcoming)
         delays = np.where(holds, 0.0, delays + duration[k])
     return following, gap, upcoming, delays
 
 
 def _with_delays(arrive: np.ndarray, resource: np.ndarray, duration: np.ndarray,
-                 capacity: list[int], ends: array, begins: array) -> Schedule:
-    """The schedule from the pass's slot times: each plain delay ends its own duration after
-    the segment before it; peaks from the intervals."""
-    segments, n = resource.shape
-    slot_end = np.frombuffer(ends).reshape(n, segments).T
-    begin = np.frombuffer(begins).reshape(n, segments).T
-    end = np.empty((segments, n))
+                 capacity: list[int], end: np.ndarray, begin: np.ndarray) -> Schedule:
+    """The schedule from the pass's slot times (``end``, completed in place): each plain delay
+    ends its own duration after the segment before it; peaks from the intervals."""
     before = arrive
-    for k in range(segments):
-        end[k] = np.where(resource[k] != NONE, slot_end[k], before + duration[k])
+    for k in range(len(end)):
+        plain = resource[k] == NONE
+        end[k][plain] = before[plain] + duration[k][plain]
         before = end[k]
     asked_at = np.vstack((arrive[np.newaxis], end[:-1]))
     holds = [resource == r for r in range(len(capacity))]
