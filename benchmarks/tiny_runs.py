@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-run overhead of tiny sweep runs: one phone per population, as a sweep worker runs them.
 
-    python benchmarks/tiny_runs.py [--runs 20] [--rounds 5] [--engine agents] [SCENARIO ...]
+    python benchmarks/tiny_runs.py [--runs 20] [--rounds 5] [--engine agents|cohort] [SCENARIO ...]
 
 For each scenario (default: the sweep base ``itl_reset_3000`` and ``baseline``), cuts every
 population to one phone and runs ``sim.sweep.task.execute_run`` for ``--runs`` replication
@@ -11,7 +11,7 @@ a point's scenario once for all its replications (``sim.sweep.task.point_scenari
 runs of one seed share the cluster's keys (common random numbers across points), so from the
 second round on each seed's certificates, records, files, RSA results and random streams are
 reused (``sim.trust.reuse``), as in a sweep of more than one point. Prints milliseconds per
-run (target: under 5 ms); run it with ``--engine cohort`` too.
+run (target: under 5 ms); the default engine unless ``--engine`` names the other.
 """
 
 from __future__ import annotations
@@ -35,13 +35,14 @@ def one_phone_each(path: Path) -> dict:
 
 
 def main() -> None:
+    from sim.fleet.run import DEFAULT_ENGINE, ENGINES
     from sim.sweep.task import OK, Run, execute_run
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenarios", nargs="*", default=[str(p) for p in DEFAULTS])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--engine", default="agents", choices=("agents", "cohort"))
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINES)
     args = parser.parse_args()
     data = {path: one_phone_each(Path(path)) for path in args.scenarios}
     best = dict.fromkeys(data, float("inf"))

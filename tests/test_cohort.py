@@ -132,6 +132,21 @@ def test_cohort_falling_back_everywhere_is_the_agents_run():
     assert agents.devicetlinfo == cohort.devicetlinfo
 
 
+def test_small_storms_boot_as_agents():
+    """A storm of fewer than ``SMALLEST_STORM`` phones (a sweep's one-phone runs) gets agents,
+    and the run is the agents' run; one phone more than that is taken over."""
+    from sim.fleet.cohort import SMALLEST_STORM
+
+    path = ROOT / "scenarios" / "sweeps" / "base" / "itl_reset_3000.toml"
+    small = [f"phones.0.count={SMALLEST_STORM - 1}"]
+    agents, cohort = (_run(path, engine, 2, small) for engine in ("agents", "cohort"))
+    assert cohort.engine["storms"] == {"cohort": 0, "agents": 2}
+    assert {**agents.summary, "simulated_events": 0} == {**cohort.summary, "simulated_events": 0}
+    assert list(agents.event_lines) == list(cohort.event_lines)
+    taken = _run(path, "cohort", 2, [f"phones.0.count={SMALLEST_STORM}"])
+    assert taken.engine["storms"] == {"cohort": 2, "agents": 0}
+
+
 @pytest.mark.parametrize("engine", ["agents", "cohort"])
 def test_reruns_are_byte_identical_within_an_engine(engine: str):
     path = ROOT / "scenarios" / "megacluster.toml"

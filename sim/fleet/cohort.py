@@ -9,8 +9,9 @@ RSA checks), computes the exact first-come-first-served TFTP and TVS slot times
 (``sim.fleet.slots``) and settles the phones at their own times in time order, between the
 other SimPy events (``Storm.drain``: SimPy stays the clock).
 
-The storm is taken over only when its outcome is exactly the agents' (otherwise the phones get
-agents, with the hardware delays already drawn, so the run is then the agents' run):
+The storm is taken over only when it has at least ``SMALLEST_STORM`` phones (smaller ones are
+cheaper as agents) and its outcome is exactly the agents' (otherwise the phones get agents,
+with the hardware delays already drawn, so the run is then the agents' run):
 
 - no other event can happen while it is in flight: no pending SimPy event before its last
   phone settles except processes known to touch nothing (``FleetModel.bystanders``: progress
@@ -52,6 +53,10 @@ from sim.fleet.storm import (
 )
 
 TRUST = attrgetter("trust")
+SMALLEST_STORM = 32
+"""Fewer phones boot as agents: taking a storm over costs about 0.2 ms however small (the
+queue scan, a scratch phone per case, numpy's set-up), which agents beat below about 32
+phones (a sweep's one-phone runs: ``benchmarks/tiny_runs.py``)."""
 
 
 class CohortModel(FleetModel):
@@ -95,7 +100,8 @@ class CohortModel(FleetModel):
             return
         pending, self._pending = self._pending, []
         current = [(p, delay) for p, epoch, delay in pending if p.epoch == epoch]
-        if self._boot_together([p for p, _ in current], [delay for _, delay in current]):
+        if len(current) >= SMALLEST_STORM and \
+                self._boot_together([p for p, _ in current], [delay for _, delay in current]):
             self.storms["cohort"] += 1
             self.collector.boots += len(pending)  # a phone reset twice booted twice
             return
