@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 import simpy
 
+from sim.fleet.agent import Agent
 from sim.fleet.collector import BOOTING, STATE_INDEX
-from sim.fleet.model import Agent
 from sim.fleet.run import simulate
 from sim.fleet.sampling import Sampler
 from sim.fleet.services import Slots

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
+from sim.fleet.agent import Agent
 from sim.fleet.collector import BOOTING, LOCKED, STATES, TRUSTED, Collector
-from sim.fleet.model import Agent
 from sim.fleet.sampling import Sampler
 from sim.fleet.series import Steps
 from sim.fleet.services import Slots

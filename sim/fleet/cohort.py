@@ -37,7 +37,8 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.cluster.phone import PhoneTrust
-from sim.fleet.model import Agent, FleetModel, outcome
+from sim.fleet.agent import Agent
+from sim.fleet.model import FleetModel, outcome
 from sim.fleet.phones import Phone
 from sim.fleet.services import Slots
 from sim.fleet.slots import NONE, schedule

@@ -27,7 +27,8 @@ from sim.cluster.cluster import Cluster, SftpLogin
 from sim.cluster.operations import record
 from sim.cluster.outcome import Outcome
 from sim.cluster.served import ConfigProfile
-from sim.fleet.model import FleetModel, Process
+from sim.fleet.agent import Process
+from sim.fleet.model import FleetModel
 from sim.fleet.phones import Group, Phone
 from sim.trust.certificates import Role
 

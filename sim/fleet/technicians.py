@@ -15,8 +15,9 @@ from typing import Any
 
 import simpy
 
+from sim.fleet.agent import Process
 from sim.fleet.collector import LOCKED
-from sim.fleet.model import FleetModel, Process
+from sim.fleet.model import FleetModel
 from sim.fleet.phones import Phone
 from sim.scenario.durations import DAY, HOUR
 

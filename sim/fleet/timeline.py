@@ -18,7 +18,8 @@ from sim.cluster.cluster import Cluster, SftpLogin
 from sim.cluster.outcome import Effect, Outcome
 from sim.cluster.tftp import start_tftp, stop_tftp
 from sim.cluster.versions import parse_version
-from sim.fleet.model import FleetModel, Process
+from sim.fleet.agent import Process
+from sim.fleet.model import FleetModel
 from sim.fleet.moves import MIGRATION_HANDLERS, Moves
 from sim.fleet.phones import Phone
 from sim.scenario.durations import DAY
