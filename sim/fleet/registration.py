@@ -87,19 +87,17 @@ class Registration:
                                       where if registered is True else NONE)
 
     def unset_all(self, phones: list[Phone]) -> None:
-        """``set(phone, None)`` for each of ``phones`` (a reset restarting them). A registered
-        phone of a single-cluster run leaves nothing to log, so it is just unmarked."""
-        several = bool(self.collector.clusters)
+        """``set(phone, None)`` for each of ``phones`` (a reset restarting them)."""
         for phone in phones:
-            was = phone.registered
-            if was is True and not several:
-                phone.registered = None
-            elif was is not None:
+            if phone.registered is not None:
                 self.set(phone, None)
 
     def register(self, phone: Phone, trusted: bool) -> None:
         """After a boot: register if ``registers`` says so, else wait to retry."""
-        self.settle(phone, self.registers(phone, trusted))
+        registered = self.registers(phone, trusted)
+        self.set(phone, registered)
+        if not registered:
+            self.wait(phone)
 
     def registers(self, phone: Phone, trusted: bool) -> bool:
         """Whether ``phone`` registers after a boot now: if allowed (a locked phone only under
@@ -107,12 +105,6 @@ class Registration:
         every phone of one storm's case (``sim.fleet.storm``)."""
         allowed = trusted or self.estate.first.assumptions.locked_phones_register
         return allowed and self.callmanager(phone) is not None
-
-    def settle(self, phone: Phone, registered: bool) -> None:
-        """A booted phone registered, or not and waiting to retry."""
-        self.set(phone, registered)
-        if not registered:
-            self.wait(phone)
 
     def place(self, phone: Phone) -> None:
         """A phone settled at t = 0 registers if a CallManager answers (P9)."""

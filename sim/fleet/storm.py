@@ -141,7 +141,7 @@ class Storm:
         same for the whole case while the storm is in flight): their files, the state and
         ``registered``, what ``FleetModel.conclude`` leaves on such a phone; the ones it
         leaves to ``_settle_one`` (all of them if the case does not register, recoveries)."""
-        phones = self.phones
+        phones, model = self.phones, self.model
         registers: bool | None = None
         left: list[int] = []
         for n in members:
@@ -151,13 +151,12 @@ class Storm:
                 continue
             self._install(phone, case, n)
             if registers is None:
-                registers = self.model.registration.registers(phone, True)
+                registers = model.registration.registers(phone, True)
             if not registers:
                 left.append(n)
                 continue
-            phone.trust.status = ""  # ``outcome_state`` of a trusted phone not locked
-            phone.state = case.state
-            phone.registered = True  # ``Registration.set`` with one cluster
+            phone.state = model.outcome_state(phone, True, False, case.state)
+            model.registration.set(phone, True)
         return left
 
     def _settle_one(self, n: int) -> None:
