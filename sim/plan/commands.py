@@ -107,7 +107,7 @@ def _backup(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
                        "(A7, A10)")}
 
 
-def _change_checks(base: Base, state: _State) -> tuple[str, ...]:
+def _change_checks(state: _State) -> tuple[str, ...]:
     checks = [ITL_STATUS]
     if state.backed_up:
         checks.append(f"ITLRecovery.p12 is on {state.backed_up} (the RTMT backup alert has "
@@ -119,7 +119,7 @@ def _hostname(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
     node, new = args["node"], args["new_name"]
     texts = {"where": _cli_on(node, state, base),
              "cli": ("set network hostname", f"enter {new} when asked; the node restarts"),
-             "checks": (*_change_checks(base, state),
+             "checks": (*_change_checks(state),
                         f"DNS has forward and reverse records for {new} (K12 pre-change "
                         f"tasks)")}
     state.hostnames[node] = new
@@ -178,7 +178,7 @@ def _regen(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
     checks = [f"no certificate regenerated on {state.hostnames.get(node, node)} in the last 5 "
               f"minutes (hold timer, A1)"]
     if not state.regenerated:
-        checks[:0] = _change_checks(base, state)
+        checks[:0] = _change_checks(state)
     elif state.regenerated[-1] != cert:
         checks.append(f"the phones restarted and registered again after the {state.regenerated[-1]}"
                       f" regeneration: they hold the intermediate ITL (A2)")
@@ -195,7 +195,7 @@ def _regen(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
 def _rollback(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
     value = "True" if args["enabled"] else "False"
     cluster = f" (cluster {args['cluster']})" if "cluster" in args else ""
-    checks = (_change_checks(base, state) if args["enabled"] else
+    checks = (_change_checks(state) if args["enabled"] else
               ("the phones show an empty ITL after their reset (Settings > Security > Trust "
                "List; A9, P6)",))
     return {"where": f"{ADMIN}{cluster}",

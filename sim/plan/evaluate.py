@@ -92,8 +92,7 @@ def _keypath(dotted: str) -> tuple[str | int, ...]:
 class Evaluator:
     """Runs candidates as needed and hands back their runs (module doc)."""
 
-    def __init__(self, spec: PlanSpec, executor: Executor, slots: int, folder: Path, *,
-                 progress: bool = False):
+    def __init__(self, spec: PlanSpec, executor: Executor, slots: int, folder: Path):
         self.spec = spec
         self.executor = executor
         self.slots = slots
@@ -109,7 +108,6 @@ class Evaluator:
         self.labels: dict[str, str] = {}
         """Point key -> the candidate's label (and the variant's, beside the base), as the
         plan report names procedures; in the store's description for ``itlsim plot``."""
-        self.progress = progress
         self.candidates: dict[str, Candidate] = {}
         self.points: dict[tuple[str, str], Point] = {}
         self.scenarios: dict[str, Scenario] = {}

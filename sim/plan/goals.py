@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sim.cluster.versions import Version, has_itl_recovery, single_itl_recovery
@@ -84,10 +83,6 @@ class Base:
     def cluster_of(self, population: str) -> str:
         found = next(p for p in self.scenario.populations if p.name == population)
         return found.cluster
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ConfigError
 from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.plan.choices import CHOICE_ORDER, CHOICES, comparable, defaults
 from sim.plan.goals import Base, Goal, check_base_events, parse_goal
@@ -370,8 +369,3 @@ def _objective(source: TomlSource, data: Mapping[str, Any]) -> Objective:
                                f"{name!r} is not one of the objective's metrics"
                                f"{suggest(name, list(metrics))} ({', '.join(metrics)})")
     return Objective(metrics, dict(data["tolerances"]))
-
-
-def plan_error(spec: PlanSpec, at: KeyPath, message: str) -> ConfigError:
-    """A one-line error about the plan file at ``at``."""
-    return spec.source.error(at, message)
