@@ -100,8 +100,7 @@ def estimate(scenario: Scenario, event_log: str = "jsonl") -> Estimate:
     extremes = min(records, EXTREMES_PER_TICK * samples)
     operations = len(scenario.events) + math.floor(scenario.duration / DAY)
     names = max((len(p.name) for p in scenario.populations), default=0)
-    nodes = max((len(n.name) for c in scenario.clusters or (scenario.cluster,)
-                 for n in c.nodes), default=0)
+    nodes = max((len(n.name) for c in scenario.clusters for n in c.nodes), default=0)
     memory = {"phones": phones * PHONE_BYTES, "event log": records * RECORD_BYTES[event_log],
               "time series": samples * SAMPLE_BYTES + extremes * EXTREME_BYTES,
               "operations": operations * OPERATION_BYTES,

@@ -157,7 +157,7 @@ def _simulate(scenario: Scenario, progress: Callable[[float], None] | None,
     started = time.perf_counter()
     env = simpy.Environment()
     seeds = stream_seeds(scenario.seed, STREAMS)
-    estate = Estate.from_specs(scenario.clusters or (scenario.cluster,), scenario.seed,
+    estate = Estate.from_specs(scenario.clusters, scenario.seed,
                                engine_assumptions(scenario.assumptions))
     _add_sftp(estate, scenario)
     estate.start_all()

@@ -34,7 +34,7 @@ def how(cert: Certificate) -> str:
 def certificate_provenance(scenario: Scenario) -> list[dict[str, Any]]:
     """Per node and role at t = 0: subject, serial, the real and the simulated SHA-1, how
     (and the cluster, with several); ``[]`` for a scenario without imported certificates."""
-    specs = scenario.clusters or (scenario.cluster,)
+    specs = scenario.clusters
     if not any(node.certificates for spec in specs for node in spec.nodes):
         return []
     estate = Estate.from_specs(specs, scenario.seed, engine_assumptions(scenario.assumptions))

@@ -104,7 +104,7 @@ class Scenario:
         """Built from its data alone: it read no inventory or certificates file, whose content
         could differ at the next load (``sim.sweep.task`` reuses only such scenarios)."""
         return self.inventory is None and not any(
-            node.certificates for spec in self.clusters or (self.cluster,) for node in spec.nodes)
+            node.certificates for spec in self.clusters for node in spec.nodes)
 
     @property
     def phone_count(self) -> int:
@@ -145,7 +145,7 @@ def validate_file(path: str | Path) -> str:
 
 def describe(scenario: Scenario) -> str:
     """One line: the cluster(s), the fleet and the timeline of ``scenario``."""
-    clusters = describe_clusters(scenario.clusters or (scenario.cluster,))
+    clusters = describe_clusters(scenario.clusters)
     return (f"scenario '{scenario.name}': {clusters}, "
             f"{_count(len(scenario.populations), 'population')} / "
             f"{_count(scenario.phone_count, 'phone')}, {_count(len(scenario.events), 'event')} "
@@ -229,7 +229,7 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
     read back: it names the certificates file).
     """
     several = scenario.several_clusters
-    clusters = [_resolved_cluster(spec) for spec in scenario.clusters or (scenario.cluster,)]
+    clusters = [_resolved_cluster(spec) for spec in scenario.clusters]
     return {
         "simulation": _plain({"name": scenario.name, "description": scenario.description,
                               "duration": scenario.duration, "seed": scenario.seed,
