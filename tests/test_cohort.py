@@ -263,12 +263,16 @@ def test_the_cli_offers_every_engine(tmp_path: Path):
 
     assert (cli.ENGINES, cli.DEFAULT_ENGINE) == (ENGINES, DEFAULT_ENGINE)
     path = ROOT / "scenarios" / "megacluster.toml"
-    result = CliRunner().invoke(main, ["run", str(path), "--engine", "cohort", "--quiet",
-                                       "--out", str(tmp_path), "--set", "phones.0.count=50",
-                                       "--set", "phones.1.count=50"])
-    assert result.exit_code == 0, result.output
-    run = json.loads(next(tmp_path.rglob("run.json")).read_text())
-    assert run["engine"] == {"name": "cohort", "storms": {"cohort": 3, "agents": 0}}
+    expected = {"cohort": {"name": "cohort", "storms": {"cohort": 3, "agents": 0}},
+                "agents": {"name": "agents"}}  # each engine, not only the default
+    for engine in ENGINES:
+        out = tmp_path / engine
+        result = CliRunner().invoke(main, ["run", str(path), "--engine", engine, "--quiet",
+                                           "--out", str(out), "--set", "phones.0.count=50",
+                                           "--set", "phones.1.count=50"])
+        assert result.exit_code == 0, result.output
+        run = json.loads(next(out.rglob("run.json")).read_text())
+        assert run["engine"] == expected[engine]
 
 
 def _boot_durations(result: Any) -> dict[tuple[int, int], float]:
@@ -327,10 +331,11 @@ def test_a_sweep_worker_runs_the_engine_it_is_given():
     path = ROOT / "scenarios" / "megacluster.toml"
     data = tomllib.loads(path.read_text())
     data["phones"][0]["count"] = data["phones"][1]["count"] = 60
-    outcome = execute_run(Run("p", 0, 5, data), str(path), "cohort")
-    direct = _run(path, "cohort", 5, ["phones.0.count=60", "phones.1.count=60"])
-    assert outcome.status == OK and outcome.summary == direct.summary
-    assert outcome.engine == "cohort"  # what the store's runs table records
+    for engine in ("agents", "cohort"):  # each engine, not only the default
+        outcome = execute_run(Run("p", 0, 5, data), str(path), engine)
+        direct = _run(path, engine, 5, ["phones.0.count=60", "phones.1.count=60"])
+        assert outcome.status == OK and outcome.summary == direct.summary
+        assert outcome.engine == engine  # what the store's runs table records
     spec = load_sweep(str(ROOT / "scenarios" / "sweeps" / "regen_gap_vs_offline.toml"))
     assert sweep_info(spec)["engine"] == DEFAULT_ENGINE  # every new store records its engine
     assert sweep_info(dataclasses.replace(spec, engine="cohort"))["engine"] == "cohort"

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sim.errors import ItlsimError
-from sim.fleet.run import DEFAULT_ENGINE
 from sim.sweep.provenance import current
 from sim.sweep.spec import Point
 from sim.sweep.store import SweepStore
@@ -60,8 +59,7 @@ class PlannedRun:
 
 
 def stream(executor: Executor, spec: PointSource, todo: list[PlannedRun], slots: int,
-           heartbeat: float = FLUSH_SECONDS,
-           engine: str = DEFAULT_ENGINE) -> Iterator[list[Outcome]]:
+           engine: str, heartbeat: float = FLUSH_SECONDS) -> Iterator[list[Outcome]]:
     """Run ``todo`` in its order on the fleet ``engine`` and yield each finished task's
     outcomes; an empty list at least every ``heartbeat`` seconds lets the caller flush while
     long runs are going on.

@@ -54,7 +54,7 @@ class Task:
 
     scenario_path: str
     runs: tuple[Run, ...]
-    engine: str = DEFAULT_ENGINE  # ``sim.fleet.run.ENGINES``
+    engine: str  # ``sim.fleet.run.ENGINES``
 
 
 @dataclass
@@ -130,7 +130,7 @@ def execute(task: Task) -> list[Outcome]:
     return [execute_run(run, task.scenario_path, task.engine) for run in task.runs]
 
 
-def execute_run(run: Run, scenario_path: str, engine: str = DEFAULT_ENGINE) -> Outcome:
+def execute_run(run: Run, scenario_path: str, engine: str) -> Outcome:
     """Build and simulate one run's scenario; a failure becomes a ``failed`` outcome."""
     started = time.perf_counter()
     base = _RunFields(point_key=run.point_key, replication=run.replication, seed=run.seed,
