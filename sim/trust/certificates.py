@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from sim.trust.keys import KeySource
+from sim.trust.memo import remembered
 from sim.trust.realcerts import RealCertificate
 
 IPSEC_END_SYSTEM = ObjectIdentifier("1.3.6.1.5.5.7.3.5")
@@ -211,13 +212,8 @@ def make_certificate(role: Role, common_name: str, organisation: Organisation,
     of a sweep worker that share a seed (common random numbers) sign each certificate once; a
     ``Certificate`` is frozen, so sharing it between runs changes nothing."""
     memo_key = (role, common_name, organisation, key, serial, not_before, years)
-    made = _MADE.get(memo_key)
-    if made is None:
-        if len(_MADE) >= _MADE_MAX:
-            _MADE.clear()
-        made = _MADE[memo_key] = _make_certificate(role, common_name, organisation, key,
-                                                   serial, not_before, years)
-    return made
+    return remembered(_MADE, memo_key, lambda: _make_certificate(
+        role, common_name, organisation, key, serial, not_before, years), _MADE_MAX)
 
 
 def _make_certificate(role: Role, common_name: str, organisation: Organisation,

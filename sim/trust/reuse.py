@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from sim.trust import trustlist
+from sim.trust.memo import remembered
 from sim.trust.trustlist import Record, TrustList
 
 KEEP = 256  # entries per memo: a few clusters' files
@@ -36,46 +37,26 @@ def signed(records: Iterable[Record], *, signer_cert: x509.Certificate,
     """``trustlist.build`` of the same arguments, signed once per process."""
     records = tuple(records)
     key = (records, signer_cert, signer_key, filename, timestamp)
-    data = _SIGNED.get(key)
-    if data is None:
-        data = trustlist.build(records, signer_cert=signer_cert, signer_key=signer_key,
-                               filename=filename, timestamp=timestamp)
-        _keep(_SIGNED, key, data)
-    return data
+    return remembered(_SIGNED, key, lambda: trustlist.build(
+        records, signer_cert=signer_cert, signer_key=signer_key, filename=filename,
+        timestamp=timestamp), KEEP)
 
 
 def parsed(data: bytes, *, path: str) -> TrustList:
     """``trustlist.parse(data, path=path)`` as a new object, parsed once per process."""
-    key = (bytes(data), path)
-    hit = _PARSED.get(key)
-    if hit is None:
-        hit = trustlist.parse(data, path=path)
-        _keep(_PARSED, key, hit)
+    hit = remembered(_PARSED, (bytes(data), path), lambda: trustlist.parse(data, path=path),
+                     KEEP)
     return dataclasses.replace(hit)
 
 
 def signature(data: bytes, key: rsa.RSAPrivateKey) -> bytes:
     """RSA PKCS#1 v1.5 / SHA-1 of ``data`` with ``key`` (a signed config, P4), signed once per
     process (the key by identity: pool keys are shared objects)."""
-    memo_key = (bytes(data), key)
-    signed_bytes = _SIGNATURES.get(memo_key)
-    if signed_bytes is None:
-        signed_bytes = key.sign(data, padding.PKCS1v15(), hashes.SHA1())
-        _keep(_SIGNATURES, memo_key, signed_bytes)
-    return signed_bytes
+    return remembered(_SIGNATURES, (bytes(data), key),
+                      lambda: key.sign(data, padding.PKCS1v15(), hashes.SHA1()), KEEP)
 
 
 def record(key: tuple, make: Callable[[], Record]) -> Record:
     """``make()`` once per process for ``key``: a certificate object (compared by identity,
     so a certificate made again is a new key) with the record's function and address."""
-    hit = _RECORDS.get(key)
-    if hit is None:
-        hit = make()
-        _keep(_RECORDS, key, hit, KEEP_RECORDS)
-    return hit
-
-
-def _keep(memo: dict, key: object, value: object, keep: int = KEEP) -> None:
-    if len(memo) >= keep:
-        memo.clear()
-    memo[key] = value
+    return remembered(_RECORDS, key, make, KEEP_RECORDS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sim.trust import trustlist
+from sim.trust.memo import remembered
 from sim.trust.trustlist import TrustList
 
 KEEP = 512  # results kept across runs: a few clusters' files and configs per seed
@@ -20,12 +21,7 @@ _VERIFIED: dict[tuple[bytes, ...], bool] = {}
 
 
 def _verified(key: tuple[bytes, ...], check: Callable[[], bool]) -> bool:
-    result = _VERIFIED.get(key)
-    if result is None:
-        if len(_VERIFIED) >= KEEP:
-            _VERIFIED.clear()
-        result = _VERIFIED[key] = check()
-    return result
+    return remembered(_VERIFIED, key, check, KEEP)
 
 
 class Verifier:
