@@ -25,6 +25,7 @@ from sim.cluster.estate import Estate
 from sim.cluster.served import ConfigProfile
 from sim.cluster.variants import itl_variants
 from sim.cluster.versions import parse_firmware, sends_devicetlinfo
+from sim.fleet.clusterstats import cluster_series
 from sim.fleet.cohort import CohortModel
 from sim.fleet.collector import STATES, Collector
 from sim.fleet.devicetlinfo import DeviceTLInfo, devicetlinfo
@@ -101,6 +102,12 @@ class RunResult:
     def unregistered_steps(self) -> Steps:
         """Settled but unregistered phones per state after every change of them (P9)."""
         return unregistered_steps(self.collector)
+
+    @cached_property
+    def cluster_series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """With several clusters: times, phones pointed at and registered to each cluster
+        (``sim.fleet.clusterstats.cluster_series``), computed once for the file and the plot."""
+        return cluster_series(self.collector, self.scenario)
 
     @cached_property
     def _detailed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,7 +21,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.fleet.clusterstats import cluster_series
 from sim.fleet.series import column
 from sim.output import style
 from sim.output.formats import at as at_text
@@ -154,7 +153,7 @@ def _cluster_panel(ax: Axes, result: RunResult, axis: style.TimeAxis) -> None:
     DHCP option 150 points at it (thin, dashed): a moved phone that has not accepted the
     destination's files is counted at the destination by the one and nowhere by the other
     (``sim.fleet.clusterstats``, I54)."""
-    times, pointed, registered = cluster_series(result.collector, result.scenario)
+    times, pointed, registered = result.cluster_series
     x = axis.x(times)
     for i, name in enumerate(result.collector.clusters):
         colour = style.CYCLE[i % len(style.CYCLE)]

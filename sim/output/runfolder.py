@@ -30,7 +30,6 @@ from typing import Any
 
 from sim import __version__
 from sim.errors import ConfigError
-from sim.fleet.clusterstats import cluster_series
 from sim.fleet.collector import exact
 from sim.fleet.devicetlinfo import DeviceTLInfo
 from sim.fleet.run import RunResult
@@ -160,7 +159,7 @@ def clusters_rows(result: RunResult) -> Iterable[tuple[int | float, str, int, in
     """With several clusters, tidy rows ``time_s, cluster, option150, registered``: per cluster
     the phones DHCP option 150 points at it and the phones registered to it (I54), at the
     resolution grid and the instants that keep each interval's extremes."""
-    times, pointed, registered = cluster_series(result.collector, result.scenario)
+    times, pointed, registered = result.cluster_series
     for now, there, here in zip(times.tolist(), pointed.tolist(), registered.tolist(),
                                 strict=True):
         stamp = exact(now)
