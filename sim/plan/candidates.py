@@ -28,7 +28,7 @@ from sim.plan.choices import CHOICE_ORDER, Choices, shown
 from sim.plan.goals import Regenerate
 from sim.plan.methods import REFERENCES, Method, orders
 from sim.plan.spec import PlanSpec
-from sim.plan.steps import BATCHED, Timed, events, schedule
+from sim.plan.steps import BATCHED, Timed, events, phones_in, schedule
 from sim.scenario.durations import human_duration
 
 GENERATED, NAIVE, CISCO = "", "naive", "cisco"
@@ -180,9 +180,7 @@ def unfit(spec: PlanSpec, candidate: Candidate) -> str | None:
 
 
 def _at_once(spec: PlanSpec, timed: Timed, size: int) -> int:
-    population = timed.step.args.get("population", "all")
-    phones = sum(spec.base.phones.values()) if population == "all" else \
-        spec.base.phones.get(population, 0)
+    phones = phones_in(timed.step.args.get("population", "all"), spec.base.phones)
     return phones if size == 0 else min(size, phones)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.plan.goals import Base
-from sim.plan.steps import Timed
+from sim.plan.steps import Timed, phones_in
 from sim.scenario.durations import human_duration
 
 ADMIN = "Cisco Unified CM Administration"
@@ -140,8 +140,7 @@ def _itl_reset(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
 def _reset(args: Mapping[str, Any], base: Base, state: _State) -> Texts:
     size = int(args.get("batch_size", 0))
     pause = float(args.get("batch_pause", 0.0))
-    population = args.get("population", "all")
-    phones = sum(base.phones.values()) if population == "all" else base.phones[population]
+    phones = phones_in(args.get("population", "all"), base.phones)
     gui: tuple[str, ...]
     if size <= 0 or size >= phones:
         gui = (f"{ADMIN} > System > Enterprise Parameters > Reset (every device, "

@@ -35,7 +35,7 @@ from sim.plan.candidates import Candidate
 from sim.plan.objective import metric_value, nothing_happened
 from sim.plan.spec import PlanSpec
 from sim.scenario.durations import human_duration
-from sim.scenario.overrides import set_key
+from sim.scenario.overrides import key_path, set_key
 from sim.scenario.scenario import Scenario, scenario_from_dict, scenario_hash
 from sim.sweep.executors import BatchedWriter, PlannedRun, stream
 from sim.sweep.provenance import current
@@ -81,12 +81,8 @@ class Points:
     def scenario_data(self, point: Point) -> dict[str, Any]:
         data = copy.deepcopy(self.base_data)
         for path, value in point.raw.items():
-            set_key(data, _keypath(path), copy.deepcopy(value), self.base_path)
+            set_key(data, key_path(path), copy.deepcopy(value), self.base_path)
         return data
-
-
-def _keypath(dotted: str) -> tuple[str | int, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
 
 
 class Evaluator:

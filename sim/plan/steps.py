@@ -55,13 +55,14 @@ def step_length(step: Step, phones: Mapping[str, int]) -> float:
     if step.action not in BATCHED:
         return 0.0
     size, pause = int(step.args.get("batch_size", 0)), float(step.args.get("batch_pause", 0))
-    count = _phones(step.args.get("population", "all"), phones)
+    count = phones_in(step.args.get("population", "all"), phones)
     if size <= 0 or count <= size:
         return 0.0
     return (math.ceil(count / size) - 1) * pause
 
 
-def _phones(population: str, phones: Mapping[str, int]) -> int:
+def phones_in(population: str, phones: Mapping[str, int]) -> int:
+    """How many phones a step on ``population`` touches (``all``: every population)."""
     return sum(phones.values()) if population == "all" else phones.get(population, 0)
 
 

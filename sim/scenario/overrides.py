@@ -26,8 +26,15 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
     if not sep or not all(parts):
         raise ConfigError("expected dotted.key=value, e.g. simulation.seed=3",
                           path=origin_name(text))
-    key = tuple(int(part) if part.isdigit() else part for part in parts)
-    return key, _toml_value(raw.strip(), origin_name(text))
+    return key_path(parts), _toml_value(raw.strip(), origin_name(text))
+
+
+def key_path(parts: Iterable[str] | str) -> KeyPath:
+    """Dotted text (or its parts) as a key path: ``"phones.0.count"`` ->
+    ``("phones", 0, "count")``, digits as list positions."""
+    if isinstance(parts, str):
+        parts = parts.split(".")
+    return tuple(int(part) if part.isdigit() else part for part in parts)
 
 
 def origin_name(text: str) -> str:

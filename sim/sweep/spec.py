@@ -44,7 +44,7 @@ from sim.errors import ConfigError
 from sim.fleet.run import DEFAULT_ENGINE, ENGINES
 from sim.scenario.durations import parse_duration
 from sim.scenario.names import folder_name
-from sim.scenario.overrides import set_key
+from sim.scenario.overrides import key_path, set_key
 from sim.scenario.scenario import Scenario, load_scenario, scenario_from_dict, stem_name
 from sim.scenario.schema import ArrayOf, Table, Value, at_least, suggest, validate
 from sim.scenario.tomlsource import KeyPath, TomlSource
@@ -242,7 +242,7 @@ def _parameters(source: TomlSource, tables: dict[str, Any], base: dict[str, Any]
             raise source.error(at + ("expr",), "a parameter has values or expr, not both")
         if fields["zip"] is not None and fields["values"] is None:
             raise source.error(at + ("zip",), "zip needs values (the list to zip)")
-        path = _keypath(fields["path"]) if fields["path"] else None
+        path = key_path(fields["path"]) if fields["path"] else None
         if path is not None:  # indexing errors (there is no events.7) at the path's line
             try:
                 set_key(copy.deepcopy(base), path, 0, source.path)
@@ -256,10 +256,6 @@ def _parameters(source: TomlSource, tables: dict[str, Any], base: dict[str, Any]
                                 fields["unit"], fields["categorical"],
                                 dict(fields["value_labels"])))
     return tuple(result)
-
-
-def _keypath(text: str) -> KeyPath:
-    return tuple(int(part) if part.isdigit() else part for part in text.split("."))
 
 
 def _expression(source: TomlSource, text: str | None, at: KeyPath, names: list[str]
