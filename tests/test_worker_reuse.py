@@ -209,9 +209,12 @@ def test_a_scenario_that_reads_files_is_built_every_time() -> None:
 
 
 def test_the_worker_keeps_a_bounded_number_of_points() -> None:
+    """Bounded, and still a memo: the point just built is the one handed out again (a memo
+    that kept nothing would pass the bound alone)."""
     path = SCENARIOS / "baseline.toml"
     for count in range(1, task.KEEP_POINTS + 3):
         data = one_phone_each(path)
         data["phones"][0]["count"] = count
-        point_scenario(data, str(path))
+        built = point_scenario(data, str(path))
         assert len(task._POINTS) <= task.KEEP_POINTS
+        assert point_scenario(data, str(path)) is built

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.cluster.versions import Version, has_itl_recovery, single_itl_recovery
-from sim.errors import ConfigError
 from sim.scenario.events import CERTS
 from sim.scenario.names import host_name
 from sim.scenario.scenario import Scenario
@@ -284,7 +283,6 @@ def check_base_events(source: TomlSource, base: Base, disruptive: frozenset[str]
     be carried out under every candidate, so it is refused."""
     for event in base.scenario.events:
         if event.action in disruptive:
-            raise ConfigError(f"the base scenario already carries out {event.action} (events."
-                              f"{event.index}); the planner adds the goal's steps itself: "
-                              f"remove it from the base", path=source.path,
-                              line=source.line_of(at), key=".".join(map(str, at)))
+            raise source.error(at, f"the base scenario already carries out {event.action} "
+                                   f"(events.{event.index}); the planner adds the goal's steps "
+                                   f"itself: remove it from the base")
